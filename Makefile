@@ -1,0 +1,39 @@
+# ferry — two commands set everything up on a fresh Debian 12 machine:
+#   make run    install what is missing, build, start the daemon on 127.0.0.1:3000
+#   make test   install what is missing, build, run every unit and end-to-end test
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+FERRY_ARGS ?=
+
+.PHONY: all deps build run test unit e2e asan conformance clean
+
+all: build
+
+deps:
+	@scripts/bootstrap.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/ferry --host 127.0.0.1 --port 3000 $(FERRY_ARGS)
+
+test: deps
+	@scripts/bootstrap.sh --with-npm
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) > /dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFERRY_SANITIZE=ON -DFERRY_BUILD_EXAMPLES=OFF > /dev/null
+	cmake --build build-asan -j $(JOBS) --target engineio_tests socketio_tests
+	cd build-asan && ctest --output-on-failure -L unit -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan

@@ -1,0 +1,170 @@
+#pragma once
+/// @file
+/// ferry::socket — one client connected to one namespace (Socket.IO's Socket).
+
+#include <ferry/args.hpp>
+#include <ferry/broadcast.hpp>
+#include <ferry/error.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace ferry {
+
+namespace socketio {
+class client;
+class worker_state;
+class namespace_impl;
+}  // namespace socketio
+
+/// What the client sent when it connected (Socket.IO's `socket.handshake`).
+struct handshake {
+    std::unordered_map<std::string, std::string> headers;  ///< request headers, lower-case names
+    std::unordered_map<std::string, std::string> query;    ///< query parameters
+    boost::json::value auth;                               ///< CONNECT payload, {} when absent
+    std::string address;                                   ///< remote address
+    std::string url;                                       ///< request target
+    std::chrono::system_clock::time_point time;            ///< connection time
+    bool secure = false;                                   ///< TLS
+};
+
+/// Handler of a named event.
+using event_handler = std::function<void(event&)>;
+/// Handler of any incoming event (on_any / prepend_any).
+using any_handler = std::function<void(const event&)>;
+/// Handler of any outgoing event (on_any_outgoing): name and arguments.
+using outgoing_handler = std::function<void(std::string_view, const args&)>;
+/// Completion of a server-to-client emit with ack.
+using ack_handler = std::function<void(boost::system::error_code, args)>;
+/// Per-packet middleware: call `next()` to go on, `next("reason")` to stop the
+/// packet (the socket's error handlers run with the reason).
+using packet_middleware = std::function<void(event&, std::function<void(std::optional<std::string>)> next)>;
+
+/// One client connected to one namespace.
+///
+/// @par Thread safety
+/// A socket lives on the worker thread that owns its connection. Call its
+/// member functions only from handlers running on that thread (every handler
+/// ferry calls for this socket does). Broadcast operators obtained from it
+/// (to, except, broadcast) may be used from any thread.
+class socket : public std::enable_shared_from_this<socket> {
+public:
+    socket(socketio::client& client, socketio::namespace_impl& nsp, std::string id, handshake hs);
+    ~socket();
+    socket(const socket&) = delete;
+    socket& operator=(const socket&) = delete;
+
+    /// The socket id (also the name of its own room).
+    const std::string& id() const noexcept { return id_; }
+    /// The namespace name, e.g. "/chat".
+    const std::string& nsp() const noexcept;
+    const ferry::handshake& handshake() const noexcept { return handshake_; }
+    /// Free-form data attached by the application (Socket.IO's socket.data).
+    boost::json::value& data() noexcept { return data_; }
+    bool connected() const noexcept { return connected_; }
+    /// The Engine.IO transport in use: "polling" or "websocket".
+    std::string_view transport() const noexcept;
+
+    // --- events ---------------------------------------------------------
+    /// Registers the handler of an event (one per name; a new one replaces it).
+    void on(std::string name, event_handler handler);
+    /// Removes the handler of an event.
+    void off(const std::string& name);
+    void on_any(any_handler handler);
+    void prepend_any(any_handler handler);
+    /// Removes every catch-all listener.
+    void off_any();
+    void on_any_outgoing(outgoing_handler handler);
+    /// Adds a per-packet middleware (Socket.IO's socket.use).
+    void use(packet_middleware middleware);
+    /// Runs with a middleware's error (Socket.IO's "error" event).
+    void on_error(std::function<void(const std::string&)> handler);
+    /// Runs when the socket starts disconnecting (rooms still joined).
+    void on_disconnecting(std::function<void(std::string_view reason)> handler);
+    /// Runs once the socket is disconnected.
+    void on_disconnect(std::function<void(std::string_view reason)> handler);
+
+    /// Sends an event to this client.
+    template <class... T>
+    void emit(std::string_view name, T&&... values) {
+        emit_args(name, to_args(std::forward<T>(values)...));
+    }
+    void emit_args(std::string_view name, const args& a);
+
+    /// Sends an event and waits for the client's acknowledgement. `done` gets
+    /// error::timeout if none arrives within `timeout` (or the socket disconnects first).
+    void emit_with_ack(std::string_view name, args a, std::chrono::milliseconds timeout, ack_handler done);
+
+    // --- rooms ----------------------------------------------------------
+    void join(const std::string& room);
+    void join(const std::vector<std::string>& rooms);
+    void leave(const std::string& room);
+    /// The rooms this socket is in (its own id included).
+    const std::unordered_set<std::string>& rooms() const noexcept { return rooms_; }
+
+    /// Everyone in `room` but this socket.
+    broadcast_operator to(std::string room) const;
+    broadcast_operator in(std::string room) const { return to(std::move(room)); }
+    /// Everyone in the namespace but this socket and the sockets in `room`.
+    broadcast_operator except(std::string room) const;
+    /// Everyone in the namespace but this socket.
+    broadcast_operator broadcast() const;
+
+    /// Disconnects from this namespace; with `close`, closes the whole connection.
+    void disconnect(bool close = false);
+
+    // --- internal (used by the Socket.IO client) --------------------------
+    /// @cond internal
+    void handle_event(std::string name, args a, std::optional<std::uint64_t> ack_id);
+    void handle_ack(std::uint64_t id, args a);
+    void handle_close(std::string_view reason);
+    void on_connected();
+    /// Registers the handler of a broadcast ack (the broadcast owns the timeout).
+    void expect_ack(std::uint64_t id, ack_handler done);
+    socketio::client& client() noexcept { return *client_; }
+    socketio::namespace_impl& nsp_impl() noexcept { return *nsp_; }
+    /// Marks used by broadcasts to deliver one copy per socket without allocating.
+    std::uint64_t delivered_mark = 0;
+    std::uint64_t excluded_mark = 0;
+    /// Position in each room's member vector, for O(1) leave.
+    std::vector<std::pair<const void*, std::size_t>> room_slots;
+    /// @endcond
+
+private:
+    void dispatch(event& ev, std::size_t middleware_index);
+    void send_packet_args(std::string_view name, const args& a, std::optional<std::uint64_t> ack_id);
+    void leave_all();
+
+    socketio::client* client_;
+    socketio::namespace_impl* nsp_;
+    std::string id_;
+    ferry::handshake handshake_;
+    boost::json::value data_;
+    bool connected_ = false;
+    std::unordered_set<std::string> rooms_;
+    std::unordered_map<std::string, event_handler> handlers_;
+    std::vector<any_handler> any_handlers_;
+    std::vector<outgoing_handler> outgoing_handlers_;
+    std::vector<packet_middleware> middlewares_;
+    std::vector<std::function<void(const std::string&)>> error_handlers_;
+    std::vector<std::function<void(std::string_view)>> disconnecting_handlers_;
+    std::vector<std::function<void(std::string_view)>> disconnect_handlers_;
+    struct pending_ack;
+    std::map<std::uint64_t, std::shared_ptr<pending_ack>> acks_;
+    std::uint64_t next_ack_id_ = 0;
+};
+
+using socket_ptr = std::shared_ptr<socket>;
+
+}  // namespace ferry

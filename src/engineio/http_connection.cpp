@@ -1,0 +1,153 @@
+#include "engineio/http_connection.hpp"
+
+#include "engineio/engine.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace ferry::engineio {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+constexpr std::uint32_t header_limit = 16 * 1024;
+}
+
+http_connection::http_connection(asio::ip::tcp::socket socket, engine& owner,
+                                 boost::beast::flat_buffer buffer)
+    : socket_(std::move(socket)), engine_(&owner), buffer_(std::move(buffer)) {
+    error_code ec;
+    // Non-blocking so that an abort check can peek without waiting.
+    socket_.non_blocking(true, ec);
+    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    const auto endpoint = socket_.remote_endpoint(ec);
+    if (!ec) remote_address_ = endpoint.address().to_string();
+}
+
+http_connection::~http_connection() = default;
+
+void http_connection::start() { read_next(); }
+
+void http_connection::resume(http_request request) { handle(std::move(request)); }
+
+void http_connection::read_next() {
+    if (closed_) return;
+    parser_.emplace();
+    parser_->header_limit(header_limit);
+    parser_->body_limit(engine_->options().max_payload);
+    http::async_read(socket_, buffer_, *parser_,
+                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void http_connection::on_read(error_code ec) {
+    if (closed_) return;
+    if (ec == http::error::body_limit) {
+        // Too large a POST: answered, then the connection is dropped because the
+        // rest of the body is still on the wire.
+        keep_alive_ = false;
+        http_response res{http::status::payload_too_large, 11};
+        res.set(http::field::content_type, "application/json");
+        res.body() = R"({"code":3,"message":"Bad request"})";
+        return respond(std::move(res));
+    }
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+        ec == asio::error::operation_aborted) {
+        return close();
+    }
+    if (ec) {
+        keep_alive_ = false;
+        http_response res{http::status::bad_request, 11};
+        res.set(http::field::content_type, "text/plain");
+        res.body() = "Bad Request";
+        return respond(std::move(res));
+    }
+    http_request request = parser_->release();
+    parser_.reset();
+    handle(std::move(request));
+}
+
+void http_connection::handle(http_request request) {
+    keep_alive_ = request.keep_alive();
+    engine_->dispatch(shared_from_this(), std::move(request));
+}
+
+void http_connection::respond(http_response response) {
+    if (closed_) return;
+    if (parked_) {
+        parked_ = false;
+        on_abort_ = nullptr;
+        error_code ignored;
+        socket_.cancel(ignored);  // ends the abort watch
+    }
+    response.keep_alive(keep_alive_);
+    response.prepare_payload();
+    response_.emplace(std::move(response));
+    http::async_write(socket_, *response_, [self = shared_from_this()](error_code ec, std::size_t) {
+        self->response_.reset();
+        if (ec || !self->keep_alive_) return self->close();
+        self->read_next();
+    });
+}
+
+void http_connection::park(std::function<void()> on_abort) {
+    parked_ = true;
+    on_abort_ = std::move(on_abort);
+    watch_for_abort();
+}
+
+void http_connection::watch_for_abort() {
+    socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+        if (ec || !self->parked_ || self->closed_) return;
+        char c = 0;
+        error_code peek_ec;
+        const std::size_t n =
+            self->socket_.receive(asio::buffer(&c, 1), asio::socket_base::message_peek, peek_ec);
+        if (peek_ec == asio::error::would_block || peek_ec == asio::error::try_again) {
+            return self->watch_for_abort();
+        }
+        if (n == 0 || peek_ec) {
+            // The client went away while its poll was parked.
+            self->parked_ = false;
+            auto on_abort = std::move(self->on_abort_);
+            self->close();
+            if (on_abort) on_abort();
+        }
+        // Otherwise the client pipelined another request; it is read after the response.
+    });
+}
+
+void http_connection::migrate_to(engine& target, http_request request) {
+    error_code ec;
+    const auto protocol = socket_.local_endpoint(ec).protocol();
+    if (ec) return close();
+    const auto fd = socket_.release(ec);
+    if (ec) return close();
+    closed_ = true;
+    asio::post(target.context(), [fd, protocol, &target, buffer = std::move(buffer_),
+                                  request = std::move(request)]() mutable {
+        error_code assign_ec;
+        asio::ip::tcp::socket socket(target.context());
+        socket.assign(protocol, fd, assign_ec);
+        if (assign_ec) return;
+        auto connection = std::make_shared<http_connection>(std::move(socket), target, std::move(buffer));
+        connection->resume(std::move(request));
+    });
+}
+
+void http_connection::hand_over_upgrade(http_request request) {
+    closed_ = true;
+    engine_->upgrade(std::move(socket_), std::move(buffer_), std::move(request), remote_address_);
+}
+
+void http_connection::close() {
+    if (closed_) return;
+    closed_ = true;
+    error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+}
+
+}  // namespace ferry::engineio

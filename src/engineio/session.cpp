@@ -1,0 +1,327 @@
+#include "engineio/session.hpp"
+
+#include "engineio/engine.hpp"
+#include "engineio/ws_connection.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+namespace ferry::engineio {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+
+// Packets without data are the same bytes for every session: built once per thread.
+const wire_ptr& shared_packet(packet_type type) {
+    thread_local const wire_ptr ping = wire_packet::text(packet_type::ping, {});
+    thread_local const wire_ptr close = wire_packet::text(packet_type::close, {});
+    return type == packet_type::ping ? ping : close;
+}
+
+}  // namespace
+
+session::session(engine& owner, std::string id, transport_kind transport, std::string remote_address)
+    : engine_(&owner),
+      id_(std::move(id)),
+      remote_address_(std::move(remote_address)),
+      transport_(transport),
+      ping_timer_(owner.context()),
+      timeout_timer_(owner.context()),
+      upgrade_timer_(owner.context()) {}
+
+session::~session() = default;
+
+std::string session::handshake_payload() const {
+    const auto& o = engine_->options();
+    const bool offer_upgrade = transport_ == transport_kind::polling && o.allow_websocket && o.allow_upgrades;
+    std::string out = "{\"sid\":\"" + id_ + "\",\"upgrades\":";
+    out += offer_upgrade ? "[\"websocket\"]" : "[]";
+    out += ",\"pingInterval\":" + std::to_string(o.ping_interval.count());
+    out += ",\"pingTimeout\":" + std::to_string(o.ping_timeout.count());
+    out += ",\"maxPayload\":" + std::to_string(o.max_payload) + "}";
+    return out;
+}
+
+void session::start() { schedule_ping(); }
+
+// engine.io socket.ts schedulePing/resetPingTimeout: a ping every pingInterval,
+// and the session ends if the pong has not come pingTimeout after the ping.
+void session::schedule_ping() {
+    ping_timer_.expires_after(engine_->options().ping_interval);
+    ping_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self || self->state_ != state::open) return;
+        self->send(shared_packet(packet_type::ping));
+        self->timeout_timer_.expires_after(self->engine_->options().ping_timeout);
+        self->timeout_timer_.async_wait([weak](error_code ec2) {
+            auto s = weak.lock();
+            if (!ec2 && s) s->on_ping_timeout();
+        });
+    });
+}
+
+void session::on_ping_timeout() {
+    if (state_ == state::closed) return;
+    on_close("ping timeout");
+}
+
+bool session::send(wire_ptr packet) {
+    if (state_ != state::open) return false;
+    queued_bytes_ += packet->size();
+    queue_.push_back(std::move(packet));
+    schedule_flush();
+    return true;
+}
+
+void session::schedule_flush() {
+    if (flush_scheduled_) return;
+    flush_scheduled_ = true;
+    engine_->request_flush(shared_from_this());
+}
+
+void session::flush() {
+    flush_scheduled_ = false;
+    if (state_ == state::closed || queue_.empty()) return;
+    if (transport_ == transport_kind::websocket) {
+        if (!ws_ || ws_->writing()) return;  // on_ws_written flushes again
+        queued_bytes_ = 0;
+        std::vector<wire_ptr> batch;
+        batch.swap(queue_);
+        ws_->write(std::move(batch));
+        if (state_ == state::closing) {
+            ws_->close(1000);
+            on_close(close_reason_);
+        }
+        return;
+    }
+    if (pending_poll_) flush_polling();
+}
+
+void session::flush_polling() {
+    std::string body;
+    std::size_t size = 0;
+    for (const auto& p : queue_) size += p->payload().size() + 1;
+    body.reserve(size);
+    for (std::size_t i = 0; i < queue_.size(); ++i) {
+        if (i) body.push_back(record_separator);
+        const auto& p = queue_[i];
+        if (p->is_binary()) {
+            body.push_back('b');
+            body += base64_encode(p->payload());
+        } else {
+            body.append(p->payload());
+        }
+    }
+    queue_.clear();
+    queued_bytes_ = 0;
+    answer_poll(std::move(body));
+    // A polling session being closed by the server ends once its last
+    // packets, the close packet included, were handed to the client.
+    if (state_ == state::closing) on_close(close_reason_);
+}
+
+void session::answer_poll(std::string body) {
+    if (!pending_poll_) return;
+    auto connection = std::move(pending_poll_);
+    pending_poll_.reset();
+    http_response res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/plain; charset=UTF-8");
+    engine_->add_cors_headers(poll_request_, res);
+    res.body() = std::move(body);
+    connection->respond(std::move(res));
+}
+
+void session::on_poll(const std::shared_ptr<http_connection>& connection, const http_request& request) {
+    auto self = shared_from_this();
+    if (pending_poll_) {
+        // engine-protocol: a second concurrent GET is a protocol error that ends the session.
+        engine_->reject_request(*connection, request, engine_error_code::bad_request);
+        on_close("transport error");
+        return;
+    }
+    pending_poll_ = connection;
+    poll_request_ = http_request{request.method(), request.target(), request.version()};
+    if (auto origin = request[http::field::origin]; !origin.empty()) {
+        poll_request_.set(http::field::origin, origin);
+    }
+    if (!queue_.empty()) return flush_polling();
+    if (probed_ || state_ != state::open) return answer_poll(state_ == state::open ? "6" : "1");
+    connection->park([weak = weak_from_this()] {
+        if (auto s = weak.lock()) s->on_poll_aborted();
+    });
+}
+
+void session::on_poll_aborted() {
+    pending_poll_.reset();
+    on_close("transport close");
+}
+
+void session::on_post(const std::shared_ptr<http_connection>& connection, const http_request& request) {
+    auto self = shared_from_this();
+    auto packets = decode_payload(request.body());
+    if (!packets) {
+        engine_->reject_request(*connection, request, engine_error_code::bad_request);
+        on_close("parse error");
+        return;
+    }
+    http_response res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/html");
+    engine_->add_cors_headers(request, res);
+    res.body() = "ok";
+    connection->respond(std::move(res));
+    for (const auto& p : *packets) {
+        if (state_ == state::closed) break;
+        handle_packet(p);
+    }
+}
+
+void session::handle_packet(const packet& p) {
+    switch (p.type) {
+        case packet_type::pong:
+            timeout_timer_.cancel();
+            schedule_ping();
+            break;
+        case packet_type::message:
+            if (listener_ && state_ == state::open) listener_->on_message(p.data, p.binary);
+            break;
+        case packet_type::close:
+            // A client close answers a parked poll with noop (polling.ts onClose).
+            if (pending_poll_) answer_poll("6");
+            on_close("transport close");
+            break;
+        default:
+            break;  // open, ping, upgrade and noop carry nothing for an open session
+    }
+}
+
+void session::close(std::string_view reason) {
+    if (state_ != state::open) return;
+    state_ = state::closing;
+    close_reason_ = std::string(reason);
+    queued_bytes_ += shared_packet(packet_type::close)->size();
+    queue_.push_back(shared_packet(packet_type::close));
+    if (transport_ == transport_kind::websocket) {
+        if (ws_) return schedule_flush();
+        return on_close(close_reason_);
+    }
+    if (pending_poll_) return flush_polling();
+    // Wait for the client's next GET to hand it the close packet, but not forever.
+    timeout_timer_.expires_after(engine_->options().ping_timeout);
+    timeout_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+        auto s = weak.lock();
+        if (!ec && s) s->on_close(s->close_reason_);
+    });
+}
+
+void session::attach_websocket(std::shared_ptr<ws_connection> ws) {
+    ws_ = std::move(ws);
+    ws_->attach(this);
+}
+
+bool session::can_upgrade() const noexcept {
+    return state_ == state::open && transport_ == transport_kind::polling && !upgrading_ws_;
+}
+
+void session::begin_upgrade(std::shared_ptr<ws_connection> ws) {
+    upgrading_ws_ = std::move(ws);
+    upgrading_ws_->attach(this);
+    upgrade_timer_.expires_after(engine_->options().upgrade_timeout);
+    upgrade_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+        auto s = weak.lock();
+        if (!ec && s) s->abandon_upgrade();
+    });
+}
+
+void session::abandon_upgrade() {
+    if (!upgrading_ws_) return;
+    auto ws = std::move(upgrading_ws_);
+    upgrading_ws_.reset();
+    probed_ = false;
+    ws->detach();
+    ws->close(1000);
+}
+
+void session::finish_upgrade() {
+    upgrade_timer_.cancel();
+    transport_ = transport_kind::websocket;
+    ws_ = std::move(upgrading_ws_);
+    upgrading_ws_.reset();
+    probed_ = false;
+    if (pending_poll_) answer_poll("6");
+    if (!queue_.empty()) schedule_flush();
+}
+
+void session::on_ws_message(ws_connection& ws, std::string_view data, bool binary) {
+    auto self = shared_from_this();
+    if (state_ == state::closed) return;
+    if (upgrading_ws_ && &ws == upgrading_ws_.get()) {
+        auto p = decode_text(data);
+        if (!binary && p && p->type == packet_type::ping && p->data == "probe") {
+            upgrading_ws_->write({wire_packet::text(packet_type::pong, "probe")});
+            probed_ = true;
+            // Release a parked poll so the client can pause polling (the reference's noop).
+            if (pending_poll_ && queue_.empty()) answer_poll("6");
+            return;
+        }
+        if (!binary && p && p->type == packet_type::upgrade && probed_) return finish_upgrade();
+        return abandon_upgrade();
+    }
+    if (!ws_ || &ws != ws_.get()) return;
+    if (binary) return handle_packet(decode_binary(data));
+    auto p = decode_text(data);
+    if (!p) {
+        ws_->close(1002);
+        return on_close("parse error");
+    }
+    handle_packet(*p);
+}
+
+void session::on_ws_closed(ws_connection& ws, std::string_view reason) {
+    auto self = shared_from_this();
+    if (upgrading_ws_ && &ws == upgrading_ws_.get()) {
+        upgrading_ws_.reset();
+        probed_ = false;
+        return;
+    }
+    if (ws_ && &ws == ws_.get()) {
+        ws_.reset();
+        on_close(reason);
+    }
+}
+
+void session::on_ws_written(ws_connection& ws) {
+    if (ws_ && &ws == ws_.get() && !queue_.empty()) flush();
+    if (listener_ && state_ == state::open && queued_bytes_ == 0) listener_->on_drain();
+}
+
+void session::on_close(std::string_view reason) {
+    if (state_ == state::closed) return;
+    auto self = shared_from_this();
+    state_ = state::closed;
+    const std::string why(reason);
+    ping_timer_.cancel();
+    timeout_timer_.cancel();
+    upgrade_timer_.cancel();
+    if (pending_poll_) answer_poll("1");
+    if (ws_) {
+        ws_->detach();
+        ws_->close(1000);
+        ws_.reset();
+    }
+    if (upgrading_ws_) {
+        upgrading_ws_->detach();
+        upgrading_ws_->close(1000);
+        upgrading_ws_.reset();
+    }
+    queue_.clear();
+    queued_bytes_ = 0;
+    if (listener_) {
+        auto* listener = listener_;
+        listener_ = nullptr;
+        listener->on_close(why);
+    }
+    engine_->forget(*this);
+}
+
+}  // namespace ferry::engineio

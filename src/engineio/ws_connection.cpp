@@ -1,0 +1,178 @@
+#include "engineio/ws_connection.hpp"
+
+#include "engineio/session.hpp"
+
+#include <boost/asio/write.hpp>
+
+namespace ferry::engineio {
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+// Most frames gathered into one writev; IOV_MAX is 1024 on Linux.
+constexpr std::size_t max_batch = 256;
+constexpr std::size_t read_chunk = 64 * 1024;
+}  // namespace
+
+ws_connection::ws_connection(asio::ip::tcp::socket socket, std::size_t max_message,
+                             std::string initial, std::string preamble)
+    : socket_(std::move(socket)), reader_(max_message), preamble_(std::move(preamble)) {
+    if (!initial.empty()) reader_.feed(initial);
+    error_code ignored;
+    socket_.non_blocking(true, ignored);
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+}
+
+ws_connection::~ws_connection() = default;
+
+void ws_connection::start() {
+    if (!preamble_.empty()) start_write();
+    // Bytes that arrived with the upgrade request are processed first.
+    if (reader_.buffered() > 0) {
+        process();
+        if (finished_) return;
+    }
+    read_some();
+}
+
+void ws_connection::read_some() {
+    socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                       [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
+}
+
+void ws_connection::on_readable(error_code ec) {
+    if (finished_) return;
+    if (ec) return finish("transport close");
+    thread_local std::string scratch(read_chunk, '\0');
+    // Drain what the kernel has, bounded so one busy client cannot starve the worker.
+    for (int round = 0; round < 4; ++round) {
+        const std::size_t n = socket_.read_some(asio::buffer(scratch), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+        if (ec) return finish("transport close");
+        reader_.feed(std::string_view(scratch.data(), n));
+        if (n < scratch.size()) break;
+    }
+    process();
+    if (!finished_) read_some();
+}
+
+void ws_connection::process() {
+    auto self = shared_from_this();
+    while (!finished_) {
+        auto next = reader_.next();
+        if (!next) {
+            // RFC 6455 7.1.7: fail the connection with the matching close code.
+            close(ws_close_code_for(next.error()), next.error().message());
+            if (session_) session_->on_ws_closed(*this, "parse error");
+            session_ = nullptr;
+            return;
+        }
+        if (!*next) return;
+        ws_message& m = **next;
+        switch (m.opcode) {
+            case ws_opcode::text:
+            case ws_opcode::binary:
+                if (session_) session_->on_ws_message(*this, m.payload, m.opcode == ws_opcode::binary);
+                break;
+            case ws_opcode::ping:
+                write_control(ws_opcode::pong, m.payload);
+                break;
+            case ws_opcode::pong:
+                break;
+            case ws_opcode::close:
+                // Echo the close (RFC 6455 5.5.1), then the connection is done.
+                close(m.close_code.value_or(1000));
+                if (session_) session_->on_ws_closed(*this, "transport close");
+                session_ = nullptr;
+                return;
+            case ws_opcode::continuation:
+                break;
+        }
+    }
+}
+
+void ws_connection::write(std::vector<wire_ptr> packets) {
+    if (finished_ || close_sent_) return;
+    if (pending_.empty()) {
+        pending_ = std::move(packets);
+    } else {
+        pending_.insert(pending_.end(), std::make_move_iterator(packets.begin()),
+                        std::make_move_iterator(packets.end()));
+    }
+    if (!writing_) start_write();
+}
+
+void ws_connection::write_control(ws_opcode opcode, std::string_view payload) {
+    if (finished_ || close_sent_) return;
+    ws_encode_frame(opcode, payload.substr(0, 125), control_out_);
+    if (!writing_) start_write();
+}
+
+void ws_connection::close(std::uint16_t code, std::string_view reason) {
+    if (finished_ || close_sent_) return;
+    ws_encode_frame(ws_opcode::close, ws_close_payload(code, reason.substr(0, 120)), control_out_);
+    close_sent_ = true;
+    close_after_write_ = true;
+    if (!writing_) start_write();
+}
+
+void ws_connection::abort() { finish("forced close"); }
+
+void ws_connection::start_write() {
+    if (preamble_.empty() && control_out_.empty() && pending_.empty()) {
+        if (close_after_write_) finish("transport close");
+        return;
+    }
+    writing_ = true;
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(std::min(pending_.size(), max_batch) + 2);
+    control_in_flight_.clear();
+    if (!preamble_.empty()) {
+        control_in_flight_.swap(preamble_);
+    }
+    // Control frames go before queued data: a pong must not wait behind a
+    // backlog, and data queued after a close frame must not be sent at all.
+    if (!control_out_.empty()) {
+        const bool closing = close_sent_;
+        control_in_flight_.append(control_out_);
+        control_out_.clear();
+        if (closing) pending_.clear();
+    }
+    if (!control_in_flight_.empty()) buffers.push_back(asio::buffer(control_in_flight_));
+    in_flight_.clear();
+    if (pending_.size() <= max_batch) {
+        in_flight_.swap(pending_);
+    } else {
+        in_flight_.assign(pending_.begin(), pending_.begin() + max_batch);
+        pending_.erase(pending_.begin(), pending_.begin() + max_batch);
+    }
+    for (const auto& p : in_flight_) buffers.push_back(asio::buffer(p->ws_frame()));
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
+}
+
+void ws_connection::on_write(error_code ec) {
+    writing_ = false;
+    in_flight_.clear();
+    if (finished_) return;
+    if (ec) return finish("transport error");
+    if (!preamble_.empty() || !control_out_.empty() || !pending_.empty()) return start_write();
+    if (close_after_write_) return finish("transport close");
+    if (session_) session_->on_ws_written(*this);
+}
+
+void ws_connection::finish(std::string_view reason) {
+    if (finished_) return;
+    finished_ = true;
+    auto self = shared_from_this();
+    error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    if (session_) {
+        session* s = session_;
+        session_ = nullptr;
+        s->on_ws_closed(*this, reason);
+    }
+}
+
+}  // namespace ferry::engineio

@@ -1,0 +1,81 @@
+#pragma once
+// The adapter seam (socket.io-adapter): how broadcasts and the utility
+// methods reach every socket that matches a selection. The local adapter
+// reaches every worker of this node; a cluster adapter (Redis) extends it to
+// other nodes by publishing the same requests.
+
+#include "engineio/wire.hpp"
+
+#include <ferry/broadcast.hpp>
+
+#include <functional>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace ferry::socketio {
+
+class namespace_impl;
+class server_impl;
+
+/// Collects the acknowledgements of one broadcast from every worker: each
+/// worker reports how many sockets it sent to, then answers arrive; the
+/// handler runs once, when all answered or when the timeout fires.
+/// Thread-safe (workers report concurrently).
+class ack_collector {
+public:
+    ack_collector(unsigned workers, broadcast_ack_handler done) : workers_pending_(workers), done_(std::move(done)) {}
+    /// A worker sent the packet to `recipients` sockets.
+    void add_recipients(std::size_t recipients);
+    /// One socket answered.
+    void add_reply(args reply);
+    /// The timeout fired.
+    void expire();
+
+private:
+    void finish_locked(std::unique_lock<std::mutex>& lock, boost::system::error_code ec);
+
+    std::mutex mutex_;
+    unsigned workers_pending_;
+    std::size_t expected_ = 0;
+    std::vector<args> replies_;
+    bool finished_ = false;
+    broadcast_ack_handler done_;
+};
+
+/// Creates a collector whose timeout runs on worker 0.
+std::shared_ptr<ack_collector> make_ack_collector(server_impl& server, std::chrono::milliseconds timeout,
+                                                  broadcast_ack_handler done);
+
+/// One broadcast, encoded once.
+struct broadcast_packet {
+    namespace_impl* nsp = nullptr;
+    broadcast_operator::selection selection;
+    /// The encoded packet: text first, then binary attachments.
+    std::vector<engineio::wire_ptr> wire;
+    /// Set for broadcasts that collect acks.
+    std::shared_ptr<ack_collector> acks;
+    std::uint64_t ack_id = 0;
+};
+
+class adapter {
+public:
+    virtual ~adapter() = default;
+    /// Delivers to every matching socket (all workers; other nodes unless local).
+    virtual void broadcast(std::shared_ptr<const broadcast_packet> packet) = 0;
+    virtual void add_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
+                             std::vector<std::string> rooms) = 0;
+    virtual void del_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
+                             std::vector<std::string> rooms) = 0;
+    virtual void disconnect_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
+                                    bool close) = 0;
+    virtual void fetch_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
+                               std::function<void(std::vector<socket_info>)> done) = 0;
+    virtual void server_side_emit(namespace_impl& nsp, const args& a) = 0;
+};
+
+/// The adapter of a single node: every operation runs on every worker.
+std::unique_ptr<adapter> make_local_adapter(server_impl& server);
+
+}  // namespace ferry::socketio

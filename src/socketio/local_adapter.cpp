@@ -1,0 +1,190 @@
+#include "socketio/adapter.hpp"
+
+#include "socketio/client.hpp"
+#include "socketio/namespace_impl.hpp"
+#include "socketio/server_impl.hpp"
+#include "socketio/worker_state.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+
+namespace ferry::socketio {
+namespace asio = boost::asio;
+
+void ack_collector::add_recipients(std::size_t recipients) {
+    std::unique_lock lock(mutex_);
+    expected_ += recipients;
+    --workers_pending_;
+    if (workers_pending_ == 0 && replies_.size() >= expected_) finish_locked(lock, {});
+}
+
+void ack_collector::add_reply(args reply) {
+    std::unique_lock lock(mutex_);
+    if (finished_) return;
+    replies_.push_back(std::move(reply));
+    if (workers_pending_ == 0 && replies_.size() >= expected_) finish_locked(lock, {});
+}
+
+void ack_collector::expire() {
+    std::unique_lock lock(mutex_);
+    if (!finished_) finish_locked(lock, make_error_code(error::timeout));
+}
+
+void ack_collector::finish_locked(std::unique_lock<std::mutex>& lock, boost::system::error_code ec) {
+    finished_ = true;
+    auto replies = std::move(replies_);
+    auto done = std::move(done_);
+    lock.unlock();
+    if (done) done(ec, std::move(replies));
+}
+
+std::shared_ptr<ack_collector> make_ack_collector(server_impl& server, std::chrono::milliseconds timeout,
+                                                  broadcast_ack_handler done) {
+    auto collector = std::make_shared<ack_collector>(server.worker_count(), std::move(done));
+    auto& context = server.engine().context_at(0);
+    asio::post(context, [collector, timeout, &context] {
+        auto timer = std::make_shared<asio::steady_timer>(context, timeout);
+        timer->async_wait([collector, timer](boost::system::error_code) { collector->expire(); });
+    });
+    return collector;
+}
+
+namespace {
+
+// Calls fn(socket&) once for every socket of `local` matching `sel`. Uses the
+// sockets' marks instead of a set, so a fan-out allocates nothing.
+template <class Fn>
+void for_each_match(worker_state& worker, namespace_local& local, const broadcast_operator::selection& sel,
+                    Fn&& fn) {
+    const std::uint64_t mark = worker.next_mark();
+    for (const auto& room : sel.except) {
+        if (const auto* members = local.rooms.find(room)) {
+            for (socket* s : *members) s->excluded_mark = mark;
+        }
+    }
+    auto visit = [&](socket* s) {
+        if (s->excluded_mark == mark || s->delivered_mark == mark) return;
+        s->delivered_mark = mark;
+        fn(*s);
+    };
+    if (sel.rooms.empty()) {
+        for (const auto& [id, s] : local.sockets) visit(s.get());
+        return;
+    }
+    for (const auto& room : sel.rooms) {
+        if (const auto* members = local.rooms.find(room)) {
+            for (socket* s : *members) visit(s);
+        }
+    }
+}
+
+std::vector<socket_ptr> matching(worker_state& worker, namespace_impl& nsp, const broadcast_operator::selection& sel) {
+    std::vector<socket_ptr> out;
+    auto& local = worker.local(nsp);
+    for_each_match(worker, local, sel, [&out](socket& s) { out.push_back(s.shared_from_this()); });
+    return out;
+}
+
+class local_adapter final : public adapter {
+public:
+    explicit local_adapter(server_impl& server) : server_(server) {}
+
+    void broadcast(std::shared_ptr<const broadcast_packet> packet) override {
+        on_every_worker([packet](worker_state& worker) { deliver(worker, *packet); });
+    }
+
+    void add_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
+                     std::vector<std::string> rooms) override {
+        on_every_worker([&nsp, sel, rooms](worker_state& worker) {
+            for (auto& s : matching(worker, nsp, sel)) s->join(rooms);
+        });
+    }
+
+    void del_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
+                     std::vector<std::string> rooms) override {
+        on_every_worker([&nsp, sel, rooms](worker_state& worker) {
+            for (auto& s : matching(worker, nsp, sel)) {
+                for (const auto& r : rooms) s->leave(r);
+            }
+        });
+    }
+
+    void disconnect_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel, bool close) override {
+        on_every_worker([&nsp, sel, close](worker_state& worker) {
+            for (auto& s : matching(worker, nsp, sel)) s->disconnect(close);
+        });
+    }
+
+    void fetch_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
+                       std::function<void(std::vector<socket_info>)> done) override {
+        struct gather {
+            std::mutex mutex;
+            std::vector<socket_info> found;
+            unsigned pending;
+            std::function<void(std::vector<socket_info>)> done;
+        };
+        auto g = std::make_shared<gather>();
+        g->pending = server_.worker_count();
+        g->done = std::move(done);
+        on_every_worker([&nsp, sel, g](worker_state& worker) {
+            std::vector<socket_info> here;
+            for (auto& s : matching(worker, nsp, sel)) {
+                socket_info info;
+                info.id = s->id();
+                info.nsp = s->nsp();
+                info.rooms.assign(s->rooms().begin(), s->rooms().end());
+                info.data = s->data();
+                info.auth = s->handshake().auth;
+                info.address = s->handshake().address;
+                info.transport = std::string(s->transport());
+                here.push_back(std::move(info));
+            }
+            std::unique_lock lock(g->mutex);
+            for (auto& i : here) g->found.push_back(std::move(i));
+            if (--g->pending == 0) {
+                auto found = std::move(g->found);
+                lock.unlock();
+                g->done(std::move(found));
+            }
+        });
+    }
+
+    void server_side_emit(namespace_impl&, const args&) override {
+        // A single node has no other servers to tell (Socket.IO's serverSideEmit
+        // never reaches the emitting node itself).
+    }
+
+private:
+    template <class Fn>
+    void on_every_worker(Fn fn) {
+        for (unsigned i = 0; i < server_.worker_count(); ++i) {
+            asio::post(server_.engine().context_at(i), [this, i, fn] { fn(server_.worker(i)); });
+        }
+    }
+
+    static void deliver(worker_state& worker, const broadcast_packet& packet) {
+        auto& local = worker.local(*packet.nsp);
+        std::size_t recipients = 0;
+        for_each_match(worker, local, packet.selection, [&](socket& s) {
+            if (packet.acks) {
+                s.expect_ack(packet.ack_id, [collector = packet.acks](boost::system::error_code ec, args reply) {
+                    if (!ec) collector->add_reply(std::move(reply));
+                });
+            }
+            const bool sent = packet.selection.is_volatile ? s.client().write_volatile(packet.wire)
+                                                           : s.client().write(packet.wire);
+            if (sent) ++recipients;
+        });
+        if (packet.acks) packet.acks->add_recipients(recipients);
+    }
+
+    server_impl& server_;
+};
+
+}  // namespace
+
+std::unique_ptr<adapter> make_local_adapter(server_impl& server) { return std::make_unique<local_adapter>(server); }
+
+}  // namespace ferry::socketio

@@ -1,0 +1,57 @@
+#pragma once
+// The Socket.IO server behind ferry::server: namespaces, the per-worker
+// Socket.IO state, and the adapter that carries broadcasts to every worker.
+
+#include "engineio/server.hpp"
+#include "socketio/adapter.hpp"
+#include "socketio/namespace_impl.hpp"
+#include "socketio/worker_state.hpp"
+
+#include <ferry/options.hpp>
+#include <ferry/server.hpp>
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace ferry::socketio {
+
+class server_impl {
+public:
+    explicit server_impl(server_options options);
+    ~server_impl();
+
+    const server_options& options() const noexcept { return options_; }
+    engineio::server& engine() noexcept { return *engine_; }
+    worker_state& worker(unsigned index) noexcept { return *workers_[index]; }
+    unsigned worker_count() const noexcept { return static_cast<unsigned>(workers_.size()); }
+    adapter& get_adapter() noexcept { return *adapter_; }
+
+    /// The namespace named `name`, created when `create` is set.
+    namespace_impl* find_namespace(std::string_view name, bool create);
+    /// A new dynamic parent namespace.
+    namespace_impl& add_dynamic(std::function<bool(std::string_view, const boost::json::value&)> matcher);
+    /// Finds or creates the namespace a client asks for (static, or a child of
+    /// a matching dynamic parent). Thread-safe; null when none matches.
+    namespace_impl* resolve_for_connect(std::string_view name, const boost::json::value& auth);
+
+    /// A fresh Socket.IO socket id (thread-safe).
+    std::string make_socket_id();
+
+private:
+    void on_session(unsigned worker, const std::shared_ptr<engineio::session>& s,
+                    const engineio::http_request& request);
+
+    server_options options_;
+    std::unique_ptr<engineio::server> engine_;
+    std::vector<std::unique_ptr<worker_state>> workers_;
+    std::unique_ptr<adapter> adapter_;
+
+    std::mutex namespaces_mutex_;
+    std::deque<std::unique_ptr<namespace_impl>> namespaces_;  // stable addresses
+    std::vector<namespace_impl*> dynamic_parents_;
+};
+
+}  // namespace ferry::socketio

@@ -1,0 +1,250 @@
+#include <ferry/socket.hpp>
+
+#include "engineio/engine.hpp"
+#include "engineio/session.hpp"
+#include "socketio/client.hpp"
+#include "socketio/namespace_impl.hpp"
+#include "socketio/worker_state.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+namespace ferry {
+namespace asio = boost::asio;
+using socketio::packet;
+using socketio::packet_type;
+
+struct socket::pending_ack {
+    ack_handler done;
+    std::unique_ptr<asio::steady_timer> timer;
+};
+
+socket::socket(socketio::client& c, socketio::namespace_impl& nsp, std::string id, ferry::handshake hs)
+    : client_(&c), nsp_(&nsp), id_(std::move(id)), handshake_(std::move(hs)) {}
+
+socket::~socket() = default;
+
+const std::string& socket::nsp() const noexcept { return nsp_->name(); }
+
+std::string_view socket::transport() const noexcept {
+    return client_->session().transport() == engineio::transport_kind::websocket ? "websocket" : "polling";
+}
+
+void socket::on(std::string name, event_handler handler) { handlers_[std::move(name)] = std::move(handler); }
+void socket::off(const std::string& name) { handlers_.erase(name); }
+void socket::on_any(any_handler handler) { any_handlers_.push_back(std::move(handler)); }
+void socket::prepend_any(any_handler handler) { any_handlers_.insert(any_handlers_.begin(), std::move(handler)); }
+void socket::off_any() { any_handlers_.clear(); }
+void socket::on_any_outgoing(outgoing_handler handler) { outgoing_handlers_.push_back(std::move(handler)); }
+void socket::use(packet_middleware middleware) { middlewares_.push_back(std::move(middleware)); }
+void socket::on_error(std::function<void(const std::string&)> handler) { error_handlers_.push_back(std::move(handler)); }
+void socket::on_disconnecting(std::function<void(std::string_view)> handler) {
+    disconnecting_handlers_.push_back(std::move(handler));
+}
+void socket::on_disconnect(std::function<void(std::string_view)> handler) {
+    disconnect_handlers_.push_back(std::move(handler));
+}
+
+void socket::on_connected() {
+    connected_ = true;
+    auto& local = client_->worker().local(*nsp_);
+    local.sockets.emplace(id_, shared_from_this());
+    ++nsp_->socket_count;
+    join(id_);
+    packet p;
+    p.type = packet_type::connect;
+    p.nsp = nsp_->name();
+    p.data = boost::json::object{{"sid", id_}};
+    client_->send(p);
+    auto self = shared_from_this();
+    for (const auto& h : nsp_->handlers().connection_handlers) {
+        try {
+            h(self);
+        } catch (const std::exception& e) {
+            spdlog::error("connection handler of {} threw: {}", nsp_->name(), e.what());
+            client_->close("server error");
+            return;
+        }
+        if (!connected_) return;
+    }
+}
+
+void socket::send_packet_args(std::string_view name, const args& a, std::optional<std::uint64_t> ack_id) {
+    packet p;
+    p.type = packet_type::event;
+    p.nsp = nsp_->name();
+    p.id = ack_id;
+    boost::json::array data;
+    data.reserve(a.values.size() + 1);
+    data.emplace_back(name);
+    for (const auto& v : a.values) data.push_back(v);
+    p.data = std::move(data);
+    p.attachments = a.attachments;
+    for (const auto& h : outgoing_handlers_) h(name, a);
+    client_->send(p);
+}
+
+void socket::emit_args(std::string_view name, const args& a) {
+    if (!connected_) return;
+    send_packet_args(name, a, std::nullopt);
+}
+
+void socket::emit_with_ack(std::string_view name, args a, std::chrono::milliseconds timeout, ack_handler done) {
+    if (!connected_) {
+        if (done) done(make_error_code(error::socket_disconnected), {});
+        return;
+    }
+    const std::uint64_t id = nsp_->next_ack_id++;
+    auto pending = std::make_shared<pending_ack>();
+    pending->done = std::move(done);
+    pending->timer = std::make_unique<asio::steady_timer>(client_->session().owner().context(), timeout);
+    pending->timer->async_wait([weak = weak_from_this(), id](boost::system::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self) return;
+        auto it = self->acks_.find(id);
+        if (it == self->acks_.end()) return;
+        auto entry = std::move(it->second);
+        self->acks_.erase(it);
+        if (entry->done) entry->done(make_error_code(error::timeout), {});
+    });
+    acks_.emplace(id, std::move(pending));
+    send_packet_args(name, a, id);
+}
+
+void socket::expect_ack(std::uint64_t id, ack_handler done) {
+    auto pending = std::make_shared<pending_ack>();
+    pending->done = std::move(done);
+    acks_.emplace(id, std::move(pending));
+}
+
+void socket::handle_ack(std::uint64_t id, args a) {
+    auto it = acks_.find(id);
+    if (it == acks_.end()) return;  // late or unknown ack: ignored, as the reference does
+    auto entry = std::move(it->second);
+    acks_.erase(it);
+    if (entry->timer) entry->timer->cancel();
+    if (entry->done) entry->done({}, std::move(a));
+}
+
+void socket::handle_event(std::string name, args a, std::optional<std::uint64_t> ack_id) {
+    event ev;
+    ev.name = std::move(name);
+    ev.args = std::move(a);
+    if (ack_id) {
+        auto sent = std::make_shared<bool>(false);
+        ev.ack = ack_callback([weak = weak_from_this(), id = *ack_id, sent](args reply) {
+            auto self = weak.lock();
+            if (!self || *sent || !self->connected_) return;
+            *sent = true;
+            packet p;
+            p.type = packet_type::ack;
+            p.nsp = self->nsp_->name();
+            p.id = id;
+            p.data = std::move(reply.values);
+            p.attachments = std::move(reply.attachments);
+            self->client_->send(p);
+        });
+    }
+    auto self = shared_from_this();
+    try {
+        if (!any_handlers_.empty()) {
+            for (const auto& h : std::vector<any_handler>(any_handlers_)) h(ev);
+        }
+        dispatch(ev, 0);
+    } catch (const std::exception& e) {
+        // A failing handler ends this one connection, never the worker.
+        spdlog::error("handler of '{}' on {} threw: {}", ev.name, nsp_->name(), e.what());
+        client_->close("server error");
+    }
+}
+
+void socket::dispatch(event& ev, std::size_t index) {
+    if (!connected_) return;
+    if (index < middlewares_.size()) {
+        auto self = shared_from_this();
+        auto shared_ev = std::make_shared<event>(std::move(ev));
+        middlewares_[index](*shared_ev, [self, shared_ev, index](std::optional<std::string> err) {
+            if (err) {
+                for (const auto& h : self->error_handlers_) h(*err);
+                return;
+            }
+            self->dispatch(*shared_ev, index + 1);
+        });
+        return;
+    }
+    auto it = handlers_.find(ev.name);
+    if (it == handlers_.end()) return;
+    auto handler = it->second;  // the handler may replace itself
+    handler(ev);
+}
+
+void socket::join(const std::string& room) {
+    if (!rooms_.insert(room).second) return;
+    client_->worker().join(*this, room);
+}
+
+void socket::join(const std::vector<std::string>& rooms) {
+    for (const auto& r : rooms) join(r);
+}
+
+void socket::leave(const std::string& room) {
+    if (rooms_.erase(room) == 0) return;
+    client_->worker().leave(*this, room);
+}
+
+void socket::leave_all() {
+    auto rooms = std::move(rooms_);
+    rooms_.clear();
+    for (const auto& r : rooms) client_->worker().leave(*this, r);
+}
+
+broadcast_operator socket::to(std::string room) const {
+    return broadcast_operator(*nsp_).to(std::move(room)).except(id_);
+}
+
+broadcast_operator socket::except(std::string room) const {
+    return broadcast_operator(*nsp_).except(std::move(room)).except(id_);
+}
+
+broadcast_operator socket::broadcast() const { return broadcast_operator(*nsp_).except(id_); }
+
+void socket::disconnect(bool close) {
+    if (!connected_) return;
+    auto self = shared_from_this();
+    if (close) {
+        client_->close("forced server close");
+        return;
+    }
+    packet p;
+    p.type = packet_type::disconnect;
+    p.nsp = nsp_->name();
+    client_->send(p);
+    handle_close("server namespace disconnect");
+}
+
+void socket::handle_close(std::string_view reason) {
+    if (!connected_) return;
+    auto self = shared_from_this();
+    for (const auto& h : disconnecting_handlers_) h(reason);
+    leave_all();
+    auto& local = client_->worker().local(*nsp_);
+    local.sockets.erase(id_);
+    --nsp_->socket_count;
+    client_->remove(*this);
+    connected_ = false;
+    auto acks = std::move(acks_);
+    acks_.clear();
+    for (auto& [id, entry] : acks) {
+        if (entry->timer) entry->timer->cancel();
+        if (entry->done) entry->done(make_error_code(error::socket_disconnected), {});
+    }
+    for (const auto& h : disconnect_handlers_) h(reason);
+}
+
+const std::string* args::binary_at(const boost::json::value& v) const noexcept {
+    if (!socketio::is_placeholder(v)) return nullptr;
+    const auto num = v.as_object().at("num").to_number<std::size_t>();
+    return num < attachments.size() ? &attachments[num] : nullptr;
+}
+
+}  // namespace ferry

@@ -1,0 +1,47 @@
+#pragma once
+// What one worker knows about Socket.IO: the sockets it owns and their rooms,
+// per namespace. Only the worker's own thread touches it, so fan-out and
+// room changes take no lock.
+
+#include "socketio/room_index.hpp"
+
+#include <ferry/socket.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ferry::socketio {
+
+class namespace_impl;
+
+struct namespace_local {
+    std::unordered_map<std::string, socket_ptr> sockets;
+    room_index rooms;
+};
+
+class worker_state {
+public:
+    explicit worker_state(unsigned index) : index_(index) {}
+
+    unsigned index() const noexcept { return index_; }
+
+    /// The local state of `nsp` on this worker (created on first use).
+    namespace_local& local(const namespace_impl& nsp);
+
+    /// A fresh mark for one broadcast on this worker (see socket::delivered_mark).
+    std::uint64_t next_mark() noexcept { return ++mark_; }
+
+    /// Adds / removes a socket in a room, firing the namespace's room events.
+    void join(socket& s, const std::string& room);
+    void leave(socket& s, const std::string& room);
+
+private:
+    unsigned index_;
+    std::vector<std::unique_ptr<namespace_local>> locals_;
+    std::uint64_t mark_ = 0;
+};
+
+}  // namespace ferry::socketio
