@@ -37,12 +37,15 @@ enum class error {
     session_unknown,        ///< no session with that id
     timeout,                ///< an operation did not complete in time
     socket_disconnected,    ///< the socket disconnected before the operation completed
+    // Event log
+    store_unavailable,      ///< the event store cannot append or read (disk full, I/O error)
 };
 
 /// Broad classes of errors, for callers that only need to know the kind.
 enum class condition {
     protocol_violation = 1,  ///< the peer broke a protocol rule; close that connection
     session_unknown,         ///< the session named by the peer does not exist
+    store_unavailable,       ///< the event log cannot serve
 };
 
 /// The category of ferry::error.

@@ -31,6 +31,7 @@ public:
             case error::session_unknown: return "Session ID unknown";
             case error::timeout: return "operation has timed out";
             case error::socket_disconnected: return "socket has been disconnected";
+            case error::store_unavailable: return "event store unavailable";
         }
         return "unknown ferry error";
     }
@@ -38,6 +39,7 @@ public:
     boost::system::error_condition default_error_condition(int ev) const noexcept override {
         switch (static_cast<error>(ev)) {
             case error::session_unknown: return condition::session_unknown;
+            case error::store_unavailable: return condition::store_unavailable;
             case error::timeout:
             case error::socket_disconnected: return {ev, *this};
             default: return condition::protocol_violation;
@@ -52,6 +54,7 @@ public:
         switch (static_cast<condition>(ev)) {
             case condition::protocol_violation: return "protocol violation";
             case condition::session_unknown: return "unknown session";
+            case condition::store_unavailable: return "event store unavailable";
         }
         return "unknown ferry condition";
     }

@@ -26,9 +26,9 @@ session::session(engine& owner, std::string id, transport_kind transport, std::s
       id_(std::move(id)),
       remote_address_(std::move(remote_address)),
       transport_(transport),
-      ping_timer_(owner.context()),
-      timeout_timer_(owner.context()),
-      upgrade_timer_(owner.context()) {}
+      heartbeat_(owner.options().ping_interval, owner.options().ping_timeout),
+      heartbeat_timer_(owner.context()),
+      aux_timer_(owner.context()) {}
 
 session::~session() = default;
 
@@ -43,27 +43,31 @@ std::string session::handshake_payload() const {
     return out;
 }
 
-void session::start() { schedule_ping(); }
+void session::start() {
+    heartbeat_.start(std::chrono::steady_clock::now());
+    arm_heartbeat();
+}
 
-// engine.io socket.ts schedulePing/resetPingTimeout: a ping every pingInterval,
-// and the session ends if the pong has not come pingTimeout after the ping.
-void session::schedule_ping() {
-    ping_timer_.expires_after(engine_->options().ping_interval);
-    ping_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+void session::arm_heartbeat() {
+    heartbeat_timer_.expires_at(heartbeat_.deadline());
+    heartbeat_timer_.async_wait([weak = weak_from_this()](error_code ec) {
         auto self = weak.lock();
-        if (ec || !self || self->state_ != state::open) return;
-        self->send(shared_packet(packet_type::ping));
-        self->timeout_timer_.expires_after(self->engine_->options().ping_timeout);
-        self->timeout_timer_.async_wait([weak](error_code ec2) {
-            auto s = weak.lock();
-            if (!ec2 && s) s->on_ping_timeout();
-        });
+        if (!ec && self) self->on_heartbeat_timer();
     });
 }
 
-void session::on_ping_timeout() {
+void session::on_heartbeat_timer() {
     if (state_ == state::closed) return;
-    on_close("ping timeout");
+    switch (heartbeat_.on_timer(std::chrono::steady_clock::now())) {
+        case heartbeat::action::send_ping:
+            send(shared_packet(packet_type::ping));
+            break;
+        case heartbeat::action::timed_out:
+            return on_close("ping timeout");
+        case heartbeat::action::none:
+            break;
+    }
+    arm_heartbeat();
 }
 
 bool session::send(wire_ptr packet) {
@@ -179,8 +183,8 @@ void session::on_post(const std::shared_ptr<http_connection>& connection, const 
 void session::handle_packet(const packet& p) {
     switch (p.type) {
         case packet_type::pong:
-            timeout_timer_.cancel();
-            schedule_ping();
+            heartbeat_.on_pong(std::chrono::steady_clock::now());
+            arm_heartbeat();  // re-arming cancels the pong deadline
             break;
         case packet_type::message:
             if (listener_ && state_ == state::open) listener_->on_message(p.data, p.binary);
@@ -207,8 +211,9 @@ void session::close(std::string_view reason) {
     }
     if (pending_poll_) return flush_polling();
     // Wait for the client's next GET to hand it the close packet, but not forever.
-    timeout_timer_.expires_after(engine_->options().ping_timeout);
-    timeout_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+    abandon_upgrade();
+    aux_timer_.expires_after(engine_->options().ping_timeout);
+    aux_timer_.async_wait([weak = weak_from_this()](error_code ec) {
         auto s = weak.lock();
         if (!ec && s) s->on_close(s->close_reason_);
     });
@@ -226,8 +231,8 @@ bool session::can_upgrade() const noexcept {
 void session::begin_upgrade(std::shared_ptr<ws_connection> ws) {
     upgrading_ws_ = std::move(ws);
     upgrading_ws_->attach(this);
-    upgrade_timer_.expires_after(engine_->options().upgrade_timeout);
-    upgrade_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+    aux_timer_.expires_after(engine_->options().upgrade_timeout);
+    aux_timer_.async_wait([weak = weak_from_this()](error_code ec) {
         auto s = weak.lock();
         if (!ec && s) s->abandon_upgrade();
     });
@@ -243,7 +248,7 @@ void session::abandon_upgrade() {
 }
 
 void session::finish_upgrade() {
-    upgrade_timer_.cancel();
+    aux_timer_.cancel();
     transport_ = transport_kind::websocket;
     ws_ = std::move(upgrading_ws_);
     upgrading_ws_.reset();
@@ -300,9 +305,8 @@ void session::on_close(std::string_view reason) {
     auto self = shared_from_this();
     state_ = state::closed;
     const std::string why(reason);
-    ping_timer_.cancel();
-    timeout_timer_.cancel();
-    upgrade_timer_.cancel();
+    heartbeat_timer_.cancel();
+    aux_timer_.cancel();
     if (pending_poll_) answer_poll("1");
     if (ws_) {
         ws_->detach();

@@ -11,6 +11,7 @@
 // packet is destroyed only after the handler returns.
 // Lives on: its worker's io_context. Not thread-safe.
 
+#include "engineio/heartbeat.hpp"
 #include "engineio/http_connection.hpp"
 #include "engineio/packet.hpp"
 #include "engineio/wire.hpp"
@@ -99,8 +100,8 @@ private:
     void flush_polling();
     void answer_poll(std::string body);
     void on_poll_aborted();
-    void schedule_ping();
-    void on_ping_timeout();
+    void arm_heartbeat();
+    void on_heartbeat_timer();
     void finish_upgrade();
     void abandon_upgrade();
     void on_close(std::string_view reason);
@@ -123,9 +124,11 @@ private:
     std::shared_ptr<ws_connection> upgrading_ws_;
     bool probed_ = false;
 
-    boost::asio::steady_timer ping_timer_;
-    boost::asio::steady_timer timeout_timer_;
-    boost::asio::steady_timer upgrade_timer_;
+    heartbeat heartbeat_;
+    boost::asio::steady_timer heartbeat_timer_;
+    // Bounds an upgrade in progress, or the wait for the poll that collects a
+    // server close; never both (closing abandons the upgrade).
+    boost::asio::steady_timer aux_timer_;
 };
 
 }  // namespace ferry::engineio

@@ -2,6 +2,7 @@
 
 #include "socketio/client.hpp"
 #include "socketio/namespace_impl.hpp"
+#include "socketio/selection.hpp"
 #include "socketio/server_impl.hpp"
 #include "socketio/worker_state.hpp"
 
@@ -53,31 +54,13 @@ std::shared_ptr<ack_collector> make_ack_collector(server_impl& server, std::chro
 
 namespace {
 
-// Calls fn(socket&) once for every socket of `local` matching `sel`. Uses the
-// sockets' marks instead of a set, so a fan-out allocates nothing.
 template <class Fn>
 void for_each_match(worker_state& worker, namespace_local& local, const broadcast_operator::selection& sel,
                     Fn&& fn) {
-    const std::uint64_t mark = worker.next_mark();
-    for (const auto& room : sel.except) {
-        if (const auto* members = local.rooms.find(room)) {
-            for (socket* s : *members) s->excluded_mark = mark;
-        }
-    }
-    auto visit = [&](socket* s) {
-        if (s->excluded_mark == mark || s->delivered_mark == mark) return;
-        s->delivered_mark = mark;
-        fn(*s);
-    };
-    if (sel.rooms.empty()) {
+    auto everyone = [&local](auto&& visit) {
         for (const auto& [id, s] : local.sockets) visit(s.get());
-        return;
-    }
-    for (const auto& room : sel.rooms) {
-        if (const auto* members = local.rooms.find(room)) {
-            for (socket* s : *members) visit(s);
-        }
-    }
+    };
+    for_each_selected(local.rooms, everyone, sel.rooms, sel.except, worker.next_mark(), std::forward<Fn>(fn));
 }
 
 std::vector<socket_ptr> matching(worker_state& worker, namespace_impl& nsp, const broadcast_operator::selection& sel) {

@@ -2,34 +2,85 @@
 // The rooms of one namespace on one worker: room name -> member sockets.
 //
 // Members are kept in a vector per room (contiguous, fast to iterate during
-// fan-out); each socket remembers its slot in every room it is in, so leaving
-// is O(1) by swapping the last member into the hole.
+// fan-out); each member remembers its slot in every room it is in, so leaving
+// is O(1) by moving the last member into the hole. Room vectors live in
+// unordered_map nodes, whose addresses never move, so a member names a room
+// by the address of its vector.
+//
+// A template over the member type only so that tests can use a plain struct;
+// ferry uses room_index = basic_room_index<ferry::socket>.
 //
 // Lives on: one worker. Not thread-safe.
 
-#include <ferry/socket.hpp>
-
+#include <algorithm>
+#include <cstddef>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
+
+namespace ferry {
+class socket;
+}
 
 namespace ferry::socketio {
 
-class room_index {
+/// Member must have `std::vector<std::pair<const void*, std::size_t>> room_slots`.
+template <class Member>
+class basic_room_index {
 public:
-    using members = std::vector<socket*>;
+    using members = std::vector<Member*>;
 
-    /// Adds `s` to `room`. Returns true when the room was created by this call.
-    bool add(const std::string& room, socket& s);
-    /// Removes `s` from `room`. Returns true when the room became empty and was deleted.
-    bool remove(const std::string& room, socket& s);
+    /// Adds `m` to `room`. Returns true when the room was created by this call.
+    bool add(const std::string& room, Member& m) {
+        auto [it, created] = rooms_.try_emplace(room);
+        const void* key = &it->second;
+        for (const auto& slot : m.room_slots) {
+            if (slot.first == key) return false;  // already a member
+        }
+        m.room_slots.emplace_back(key, it->second.size());
+        it->second.push_back(&m);
+        return created;
+    }
+
+    /// Removes `m` from `room`. Returns true when the room became empty and was deleted.
+    bool remove(const std::string& room, Member& m) {
+        auto it = rooms_.find(room);
+        if (it == rooms_.end()) return false;
+        members& list = it->second;
+        const void* key = &list;
+        auto slot = std::find_if(m.room_slots.begin(), m.room_slots.end(),
+                                 [key](const auto& entry) { return entry.first == key; });
+        if (slot == m.room_slots.end()) return false;
+        const std::size_t hole = slot->second;
+        *slot = m.room_slots.back();
+        m.room_slots.pop_back();
+        Member* moved = list.back();
+        list[hole] = moved;
+        list.pop_back();
+        if (moved != &m) {
+            for (auto& entry : moved->room_slots) {
+                if (entry.first == key) entry.second = hole;
+            }
+        }
+        if (!list.empty()) return false;
+        rooms_.erase(it);
+        return true;
+    }
+
     /// The members of `room`, or nullptr.
-    const members* find(const std::string& room) const;
+    const members* find(const std::string& room) const {
+        auto it = rooms_.find(room);
+        return it == rooms_.end() ? nullptr : &it->second;
+    }
+
     /// Every room with its members.
     const std::unordered_map<std::string, members>& all() const noexcept { return rooms_; }
 
 private:
     std::unordered_map<std::string, members> rooms_;
 };
+
+using room_index = basic_room_index<ferry::socket>;
 
 }  // namespace ferry::socketio
