@@ -4,6 +4,10 @@
 //
 //   conformance --suite engineio   bare Engine.IO echo server at /engine.io/
 //   conformance --suite socketio   the Socket.IO server the v5 suite describes
+//   conformance --suite socketio --deflate
+//                                  the same with permessage-deflate accepted
+//                                  (threshold 0), for manual checks only: the
+//                                  suites run with the defaults, deflate off
 //
 // Both listen on 127.0.0.1:3000 with the suites' timers.
 
@@ -71,9 +75,13 @@ int run_engineio(const std::string& host, unsigned short port) {
     return 0;
 }
 
-int run_socketio(const std::string& host, unsigned short port, unsigned workers) {
+int run_socketio(const std::string& host, unsigned short port, unsigned workers, bool deflate) {
     auto options = suite_options();
     options.workers = workers;
+    if (deflate) {
+        options.engine.per_message_deflate.enabled = true;
+        options.engine.per_message_deflate.threshold = 0;
+    }
     ferry::server io(options);
     auto on_connect = [](ferry::socket_ptr socket) {
         socket->emit("auth", socket->handshake().auth);
@@ -97,13 +105,15 @@ int main(int argc, char** argv) {
     std::string host = "127.0.0.1";
     unsigned short port = 3000;
     unsigned workers = 1;
+    bool deflate = false;
     app.add_option("--suite", suite, "engineio or socketio")->check(CLI::IsMember({"engineio", "socketio"}));
     app.add_option("--host", host, "address to bind");
     app.add_option("--port", port, "port to bind");
     app.add_option("--workers", workers, "worker threads (socketio suite)");
+    app.add_flag("--deflate", deflate, "accept permessage-deflate, threshold 0 (socketio suite; not for the suites)");
     CLI11_PARSE(app, argc, argv);
     try {
-        return suite == "engineio" ? run_engineio(host, port) : run_socketio(host, port, workers);
+        return suite == "engineio" ? run_engineio(host, port) : run_socketio(host, port, workers, deflate);
     } catch (const std::exception& e) {
         std::cerr << "conformance: " << e.what() << "\n";
         return 1;

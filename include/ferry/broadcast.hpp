@@ -68,6 +68,10 @@ public:
         emit_args(name, to_args(std::forward<T>(values)...));
     }
     void emit_args(std::string_view name, const args& a) const;
+    /// Emits and reports the event's offset in the log once it is stored (an
+    /// empty string when the server has no store or the emit is volatile), or
+    /// error::store_unavailable, in which case nothing was delivered.
+    void publish(std::string_view name, const args& a, std::function<void(result<std::string>)> done) const;
     /// Emits and collects every recipient's acknowledgement (needs timeout()).
     void emit_with_ack(std::string_view name, const args& a, broadcast_ack_handler done) const;
 

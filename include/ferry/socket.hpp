@@ -22,7 +22,11 @@
 
 namespace ferry {
 
+struct session_record;
+struct stored_event;
+
 namespace socketio {
+struct broadcast_packet;
 class client;
 class worker_state;
 class namespace_impl;
@@ -71,7 +75,14 @@ public:
     const std::string& nsp() const noexcept;
     const ferry::handshake& handshake() const noexcept { return handshake_; }
     /// Free-form data attached by the application (Socket.IO's socket.data).
+    /// Changes made through this reference are saved for recovery at the next
+    /// join, leave or disconnect; set_data saves at once.
     boost::json::value& data() noexcept { return data_; }
+    const boost::json::value& data() const noexcept { return data_; }
+    void set_data(boost::json::value v);
+    /// True when this connection resumed an earlier session (same id, rooms,
+    /// data, and the events it missed replayed), as socket.recovered in Socket.IO.
+    bool recovered() const noexcept { return recovered_; }
     bool connected() const noexcept { return connected_; }
     /// The Engine.IO transport in use: "polling" or "websocket".
     std::string_view transport() const noexcept;
@@ -109,6 +120,11 @@ public:
     // --- rooms ----------------------------------------------------------
     void join(const std::string& room);
     void join(const std::vector<std::string>& rooms);
+    /// Joins `rooms` and replays the events of those rooms after `since` (an
+    /// offset the client persisted, e.g. across a page reload). When events
+    /// after it were already dropped by retention the client gets a `gap`
+    /// event `{ rooms, oldest }` first and the events that are kept.
+    void join_since(const std::vector<std::string>& rooms, const std::string& since);
     void leave(const std::string& room);
     /// The rooms this socket is in (its own id included).
     const std::unordered_set<std::string>& rooms() const noexcept { return rooms_; }
@@ -130,8 +146,31 @@ public:
     void handle_ack(std::uint64_t id, args a);
     void handle_close(std::string_view reason);
     void on_connected();
+    /// Sends an event directly, never through the log (protocol notices such as `gap`).
+    void emit_unlogged(std::string_view name, const args& a);
     /// Registers the handler of a broadcast ack (the broadcast owns the timeout).
     void expect_ack(std::uint64_t id, ack_handler done);
+    /// Writes a broadcast to this client, holding it while a replay runs and
+    /// dropping what the replay already sent. False when nothing was written.
+    bool deliver(const std::shared_ptr<const socketio::broadcast_packet>& packet);
+    /// Recovery: the private session id, and the state restored from a record.
+    const std::string& pid() const noexcept { return pid_; }
+    void set_pid(std::string pid) { pid_ = std::move(pid); }
+    void restore(const session_record& record);
+    /// Undoes a restore that turned out to be unrecoverable (rooms left, held events dropped).
+    void abandon_restore();
+    /// Takes the id of the session being recovered (before connecting).
+    void set_id(std::string id) { id_ = std::move(id); }
+    /// Starts holding live events until finish_replay().
+    void begin_replay() noexcept { ++replays_; }
+    /// Writes replayed events (already filtered), remembering the newest sequence.
+    void write_replayed(const stored_event& e, std::string_view offset);
+    /// Ends a replay: held live events newer than the replay are written.
+    void finish_replay();
+    /// Log position of each room (events at or before it are not for this session).
+    const std::unordered_map<std::string, std::uint64_t>& room_since() const noexcept { return room_since_; }
+    std::uint64_t session_start() const noexcept { return session_start_; }
+    void set_session_start(std::uint64_t s) noexcept { session_start_ = s; }
     socketio::client& client() noexcept { return *client_; }
     socketio::namespace_impl& nsp_impl() noexcept { return *nsp_; }
     /// Marks used by broadcasts to deliver one copy per socket without allocating.
@@ -143,6 +182,7 @@ public:
 
 private:
     void dispatch(event& ev, std::size_t middleware_index);
+    void send_ack(std::uint64_t id, const std::shared_ptr<bool>& sent, args reply);
     void send_packet_args(std::string_view name, const args& a, std::optional<std::uint64_t> ack_id);
     void leave_all();
 
@@ -162,7 +202,17 @@ private:
     std::vector<std::function<void(std::string_view)>> disconnect_handlers_;
     struct pending_ack;
     std::map<std::uint64_t, std::shared_ptr<pending_ack>> acks_;
-    std::uint64_t next_ack_id_ = 0;
+    // Recovery state (see docs/recovery.md).
+    std::string pid_;
+    bool recovered_ = false;
+    std::uint64_t replayed_through_ = 0;
+    std::uint64_t session_start_ = 0;
+    std::unordered_map<std::string, std::uint64_t> room_since_;
+    std::vector<std::shared_ptr<const socketio::broadcast_packet>> held_;
+    unsigned replays_ = 0;
+    // Sequences a replay wrote, so the same events arriving live are dropped;
+    // cleared once live events pass replayed_through_ (they arrive in order).
+    std::unordered_set<std::uint64_t> replayed_;
 };
 
 using socket_ptr = std::shared_ptr<socket>;

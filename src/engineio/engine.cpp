@@ -1,5 +1,6 @@
 #include "engineio/engine.hpp"
 
+#include "engineio/deflate.hpp"
 #include "engineio/session.hpp"
 #include "engineio/sid.hpp"
 #include "engineio/ws_codec.hpp"
@@ -11,6 +12,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace ferry::engineio {
 namespace asio = boost::asio;
@@ -84,6 +86,13 @@ void engine::close_all() {
     all.reserve(sessions_.size());
     for (auto& [id, s] : sessions_) all.push_back(s);
     for (auto& s : all) s->close("server shutting down");
+}
+
+void engine::terminate_all() {
+    std::vector<std::shared_ptr<session>> all;
+    all.reserve(sessions_.size());
+    for (auto& [id, s] : sessions_) all.push_back(s);
+    for (auto& s : all) s->terminate("server shutting down");
 }
 
 void engine::request_flush(std::shared_ptr<session> s) {
@@ -227,11 +236,25 @@ void engine::upgrade(asio::ip::tcp::socket socket, boost::beast::flat_buffer buf
     std::string preamble =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Accept: " +
-        ws_accept_key(std::string_view(key.data(), key.size())) + "\r\n\r\n";
+        ws_accept_key(std::string_view(key.data(), key.size())) + "\r\n";
+    std::optional<std::size_t> deflate_threshold;
+    if (options_.per_message_deflate.enabled) {
+        // A list header may be split over several fields (RFC 9110 5.3).
+        std::string offers;
+        for (auto [it, end] = request.equal_range(http::field::sec_websocket_extensions); it != end; ++it) {
+            if (!offers.empty()) offers += ", ";
+            offers.append(it->value().data(), it->value().size());
+        }
+        if (auto accepted = negotiate_permessage_deflate(offers)) {
+            preamble += "Sec-WebSocket-Extensions: " + *accepted + "\r\n";
+            deflate_threshold = options_.per_message_deflate.threshold;
+        }
+    }
+    preamble += "\r\n";
     const auto pending = buffer.data();
     std::string initial(static_cast<const char*>(pending.data()), pending.size());
     auto ws = std::make_shared<ws_connection>(std::move(socket), options_.max_payload, std::move(initial),
-                                              std::move(preamble));
+                                              std::move(preamble), deflate_threshold);
 
     auto url = boost::urls::parse_origin_form(request.target());
     const engine_query q = url ? parse_query(*url) : engine_query{};

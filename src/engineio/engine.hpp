@@ -67,8 +67,10 @@ public:
     /// Called by a session once it is closed.
     void forget(const session& s);
     std::size_t session_count() const noexcept { return sessions_.size(); }
-    /// Closes every session of this worker (server shutdown).
+    /// Closes every session of this worker (server shutdown): close packets are sent.
     void close_all();
+    /// Ends every session still open at once, without waiting for clients (last step of shutdown).
+    void terminate_all();
 
     /// Flushes `s` once the current handler returns; all sessions that asked
     /// during one handler are flushed by one posted task (one write each).

@@ -10,6 +10,12 @@ namespace ferry::engineio {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
+namespace {
+thread_local int current_worker_index = -1;
+}
+
+int current_worker() noexcept { return current_worker_index; }
+
 server::server(const engine_options& options, unsigned workers) : options_(options) {
     if (workers == 0 || workers > max_workers) throw std::invalid_argument("workers must be 1..64");
     for (unsigned i = 0; i < workers; ++i) {
@@ -43,7 +49,8 @@ void server::start() {
     for (auto& w : workers_) guards_.emplace_back(w->context.get_executor());
     if (acceptor_) asio::post(workers_[0]->context, [this] { accept(); });
     for (auto& w : workers_) {
-        w->thread = std::thread([ctx = &w->context] {
+        w->thread = std::thread([ctx = &w->context, index = static_cast<int>(&w - workers_.data())] {
+            current_worker_index = index;
             // Exceptions from user callbacks are caught at connection
             // boundaries; anything reaching here is a bug, so let it terminate.
             ctx->run();
@@ -82,7 +89,15 @@ void server::stop() {
     // keep-alive connections would otherwise keep them running).
     asio::post(workers_[0]->context, [this] {
         halt_timer_ = std::make_unique<asio::steady_timer>(workers_[0]->context, std::chrono::milliseconds(300));
-        halt_timer_->async_wait([this](error_code) { halt(); });
+        halt_timer_->async_wait([this](error_code) {
+            // Sessions still waiting for a poll end now, so every disconnect
+            // handler runs; the workers stop once each has done so.
+            auto remaining = std::make_shared<std::atomic<unsigned>>(worker_count());
+            post_to_all([this, remaining](unsigned i) {
+                workers_[i]->eio->terminate_all();
+                if (--*remaining == 0) halt();
+            });
+        });
     });
 }
 

@@ -23,6 +23,9 @@
 
 namespace ferry::engineio {
 
+/// The index of the worker whose thread is calling, or -1 on any other thread.
+int current_worker() noexcept;
+
 class server {
 public:
     /// @param workers number of worker threads (>= 1, <= max_workers)

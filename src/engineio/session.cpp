@@ -120,9 +120,16 @@ void session::flush_polling() {
     queue_.clear();
     queued_bytes_ = 0;
     answer_poll(std::move(body));
-    // A polling session being closed by the server ends once its last
-    // packets, the close packet included, were handed to the client.
-    if (state_ == state::closing) on_close(close_reason_);
+    if (state_ != state::closing) return;
+    // A polling session being closed by the server ends once the close packet
+    // was handed over. It travels alone, in the response after the last
+    // events: socket.io-client hands events to the app one tick late, so
+    // events sharing a payload with the close would reach it after
+    // `disconnect` and be replayed twice on recovery.
+    if (close_queued_) return on_close(close_reason_);
+    close_queued_ = true;
+    queued_bytes_ += shared_packet(packet_type::close)->size();
+    queue_.push_back(shared_packet(packet_type::close));
 }
 
 void session::answer_poll(std::string body) {
@@ -203,8 +210,12 @@ void session::close(std::string_view reason) {
     if (state_ != state::open) return;
     state_ = state::closing;
     close_reason_ = std::string(reason);
-    queued_bytes_ += shared_packet(packet_type::close)->size();
-    queue_.push_back(shared_packet(packet_type::close));
+    if (transport_ == transport_kind::websocket || queue_.empty()) {
+        // WebSocket messages are separate tasks for the client: no ordering issue.
+        close_queued_ = true;
+        queued_bytes_ += shared_packet(packet_type::close)->size();
+        queue_.push_back(shared_packet(packet_type::close));
+    }
     if (transport_ == transport_kind::websocket) {
         if (ws_) return schedule_flush();
         return on_close(close_reason_);
@@ -217,6 +228,14 @@ void session::close(std::string_view reason) {
         auto s = weak.lock();
         if (!ec && s) s->on_close(s->close_reason_);
     });
+}
+
+void session::cut(std::string_view reason) {
+    // The backlog is dropped, not flushed: it is what the client could not
+    // take, and every recoverable event of it is in the log.
+    queue_.clear();
+    queued_bytes_ = 0;
+    close(reason);
 }
 
 void session::attach_websocket(std::shared_ptr<ws_connection> ws) {

@@ -72,6 +72,10 @@ public:
 
     /// Server-initiated close: queued packets are flushed, then a close packet is sent.
     void close(std::string_view reason = "forced close");
+    /// Drops the queued packets, then closes (a slow consumer is cut).
+    void cut(std::string_view reason);
+    /// Ends the session now, whatever is queued (shutdown after close() had its chance).
+    void terminate(std::string_view reason) { on_close(reason); }
 
     // --- long-polling transport -------------------------------------------------
     /// A GET: answered now with queued packets, or parked until there are some.
@@ -118,6 +122,7 @@ private:
     bool flush_scheduled_ = false;
 
     std::string close_reason_;
+    bool close_queued_ = false;
     std::shared_ptr<http_connection> pending_poll_;
     http_request poll_request_;  // method, target and Origin of the parked poll, for CORS
     std::shared_ptr<ws_connection> ws_;

@@ -7,6 +7,7 @@
 
 #include "engineio/ws_codec.hpp"
 
+#include "engineio/deflate.hpp"
 #include "engineio/packet.hpp"
 
 #include <openssl/evp.h>
@@ -20,6 +21,7 @@ namespace {
 
 constexpr std::uint8_t fin_bit = 0x80;
 constexpr std::uint8_t rsv_bits = 0x70;
+constexpr std::uint8_t rsv1_bit = 0x40;  // permessage-deflate's "Per-Message Compressed" bit (RFC 7692 6)
 constexpr std::uint8_t opcode_bits = 0x0F;
 constexpr std::uint8_t mask_bit = 0x80;
 constexpr std::uint8_t length_bits = 0x7F;
@@ -72,8 +74,8 @@ void unmask(char* data, std::size_t n, const unsigned char* key) noexcept {
     }
 }
 
-void append_frame_header(ws_opcode opcode, std::size_t payload_size, std::string& out) {
-    out.push_back(static_cast<char>(fin_bit | static_cast<std::uint8_t>(opcode)));
+void append_frame_header(ws_opcode opcode, std::size_t payload_size, bool compressed, std::string& out) {
+    out.push_back(static_cast<char>(fin_bit | (compressed ? rsv1_bit : 0) | static_cast<std::uint8_t>(opcode)));
     if (payload_size <= max_control_payload) {
         out.push_back(static_cast<char>(payload_size));
     } else if (payload_size <= 0xFFFF) {
@@ -187,8 +189,9 @@ result<std::optional<ws_message>> ws_reader::next() {
         // Everything that can be judged from the first two bytes is judged
         // before waiting for more.
         const bool fin = (frame[0] & fin_bit) != 0;
-        if ((frame[0] & rsv_bits) != 0) {
-            return error::ws_bad_frame;  // RFC 6455 5.2: no extension was negotiated
+        const bool rsv1 = (frame[0] & rsv1_bit) != 0;
+        if ((frame[0] & rsv_bits & ~rsv1_bit) != 0 || (rsv1 && !deflate_)) {
+            return error::ws_bad_frame;  // RFC 6455 5.2: no extension gave these bits a meaning
         }
         const std::uint8_t raw_opcode = frame[0] & opcode_bits;
         if (!is_known_opcode(raw_opcode)) {
@@ -203,12 +206,16 @@ result<std::optional<ws_message>> ws_reader::next() {
         if (control) {
             // RFC 6455 5.5: control frames are never fragmented and carry at
             // most 125 bytes, which also forbids the 16/64-bit length forms.
-            if (!fin || length_code > max_control_payload) {
+            // RFC 7692 6.1: control frames are never compressed.
+            if (!fin || length_code > max_control_payload || rsv1) {
                 return error::ws_bad_control_frame;
             }
         } else if (opcode == ws_opcode::continuation) {
             if (!in_message_) {
                 return error::ws_bad_continuation;
+            }
+            if (rsv1) {
+                return error::ws_bad_frame;  // RFC 7692 6.1: RSV1 only on a message's first frame
             }
         } else if (in_message_) {
             return error::ws_bad_continuation;  // RFC 6455 5.4: fragments are not interleaved
@@ -252,44 +259,53 @@ result<std::optional<ws_message>> ws_reader::next() {
             const std::size_t old_size = message_.size();
             message_.append(payload);
             unmask(message_.data() + old_size, size, key);
-            if (message_opcode_ == ws_opcode::text &&
-                !utf8_.feed(std::string_view(message_).substr(old_size))) {
+            const bool check_utf8 = message_opcode_ == ws_opcode::text && !message_compressed_;
+            if (check_utf8 && !utf8_.feed(std::string_view(message_).substr(old_size))) {
                 return error::ws_bad_utf8;
             }
             if (!fin) {
                 continue;
             }
-            if (message_opcode_ == ws_opcode::text && !utf8_.complete()) {
+            if (check_utf8 && !utf8_.complete()) {
                 return error::ws_bad_utf8;
             }
             in_message_ = false;
-            ws_message message;
-            message.opcode = message_opcode_;
-            message.payload = std::move(message_);
+            std::string whole = std::move(message_);
             message_.clear();
-            return message;
+            if (!message_compressed_) {
+                ws_message message;
+                message.opcode = message_opcode_;
+                message.payload = std::move(whole);
+                return message;
+            }
+            return finish_message(message_opcode_, true, std::move(whole));
         }
 
         if (!control && !fin) {
             in_message_ = true;
+            message_compressed_ = rsv1;
             message_opcode_ = opcode;
             message_.assign(payload);
             unmask(message_.data(), size, key);
             utf8_.reset();
-            // Check the first fragment now, so that bad text fails fast.
-            if (opcode == ws_opcode::text && !utf8_.feed(message_)) {
+            // Check the first fragment now, so that bad text fails fast
+            // (compressed text can only be checked once inflated).
+            if (opcode == ws_opcode::text && !rsv1 && !utf8_.feed(message_)) {
                 return error::ws_bad_utf8;
             }
             continue;
+        }
+
+        if (!control) {
+            std::string whole(payload);
+            unmask(whole.data(), size, key);
+            return finish_message(opcode, rsv1, std::move(whole));
         }
 
         ws_message message;
         message.opcode = opcode;
         message.payload.assign(payload);
         unmask(message.payload.data(), size, key);
-        if (opcode == ws_opcode::text && !is_valid_utf8(message.payload)) {
-            return error::ws_bad_utf8;
-        }
         if (opcode == ws_opcode::close && size != 0) {
             // RFC 6455 5.5.1: a body is a 2-byte code and an optional UTF-8 reason.
             if (size == 1) {
@@ -310,15 +326,37 @@ result<std::optional<ws_message>> ws_reader::next() {
     }
 }
 
+result<std::optional<ws_message>> ws_reader::finish_message(ws_opcode opcode, bool compressed,
+                                                             std::string payload) {
+    ws_message message;
+    message.opcode = opcode;
+    message.compressed = compressed;
+    if (compressed) {
+        // RFC 7692 7.2.2. The limit applies to the inflated size too, and
+        // inflation stops as soon as it is passed.
+        auto inflated = inflate_message(payload, max_message_);
+        if (!inflated) {
+            return inflated.error();
+        }
+        message.payload = std::move(*inflated);
+    } else {
+        message.payload = std::move(payload);
+    }
+    if (opcode == ws_opcode::text && !is_valid_utf8(message.payload)) {
+        return error::ws_bad_utf8;
+    }
+    return message;
+}
+
 void ws_encode_frame(ws_opcode opcode, std::string_view payload, std::string& out) {
     out.reserve(out.size() + 10 + payload.size());
-    append_frame_header(opcode, payload.size(), out);
+    append_frame_header(opcode, payload.size(), false, out);
     out.append(payload);
 }
 
-std::string ws_frame_header(ws_opcode opcode, std::size_t payload_size) {
+std::string ws_frame_header(ws_opcode opcode, std::size_t payload_size, bool compressed) {
     std::string out;
-    append_frame_header(opcode, payload_size, out);
+    append_frame_header(opcode, payload_size, compressed, out);
     return out;
 }
 

@@ -11,8 +11,13 @@
 // a broadcast: that is why ferry frames messages itself instead of going
 // through a per-connection stream.
 //
-// Deliberately not here: the HTTP upgrade handshake (ws_handshake.hpp),
-// permessage-deflate, and any socket I/O.
+// permessage-deflate (RFC 7692), when negotiated, shows here only as the RSV1
+// bit: the reader accepts it on the first frame of a data message and hands
+// the reassembled payload to inflate_message (deflate.hpp); the writer sets it
+// on frames whose payload deflate_message produced.
+//
+// Deliberately not here: the HTTP upgrade handshake (engine.cpp), the
+// extension negotiation (deflate.hpp), and any socket I/O.
 
 #include <ferry/error.hpp>
 
@@ -37,7 +42,9 @@ enum class ws_opcode : std::uint8_t {
 /// A complete message or control frame delivered by ws_reader.
 struct ws_message {
     ws_opcode opcode = ws_opcode::text;  ///< text, binary, close, ping or pong
-    std::string payload;                 ///< unmasked payload (reassembled for fragmented messages)
+    std::string payload;                 ///< unmasked payload (reassembled for fragmented messages, inflated if compressed)
+    /// The message arrived compressed (RSV1 on its first frame, RFC 7692 6).
+    bool compressed = false;
     /// For close: the status code, if the payload carried one (RFC 6455 7.1.5).
     std::optional<std::uint16_t> close_code;
     /// For close: the reason text after the code.
@@ -69,9 +76,13 @@ private:
 /// Thread safety: none; one reader per connection.
 class ws_reader {
 public:
-    /// @param max_message largest reassembled data message accepted, in bytes.
+    /// @param max_message largest reassembled data message accepted, in bytes,
+    /// both as received and, for a compressed message, once inflated.
     /// Control frames are bounded by 125 bytes instead.
-    explicit ws_reader(std::size_t max_message) : max_message_(max_message) {}
+    /// @param deflate permessage-deflate was negotiated: RSV1 on the first
+    /// frame of a data message marks it compressed; without it, RSV1 is an error.
+    explicit ws_reader(std::size_t max_message, bool deflate = false)
+        : max_message_(max_message), deflate_(deflate) {}
 
     /// Appends received bytes to the internal buffer.
     void feed(std::string_view bytes);
@@ -80,7 +91,8 @@ public:
     /// bytes are needed, or an error (the connection must then be closed with
     /// ws_close_code_for(error); the reader must not be used again). Frame
     /// header errors and ws_message_too_big are reported as soon as the header
-    /// is buffered, before any of the payload.
+    /// is buffered, before any of the payload; a compressed message that
+    /// inflates past the limit is reported once its last frame is in.
     /// Call it until it returns std::nullopt after each feed().
     result<std::optional<ws_message>> next();
 
@@ -88,14 +100,18 @@ public:
     std::size_t buffered() const noexcept { return buffer_.size() - consumed_; }
 
 private:
+    result<std::optional<ws_message>> finish_message(ws_opcode opcode, bool compressed, std::string payload);
+
     std::size_t max_message_;
+    bool deflate_;
     std::string buffer_;
     std::size_t consumed_ = 0;
     // Reassembly state of a fragmented data message.
     bool in_message_ = false;
+    bool message_compressed_ = false;  // then message_ holds DEFLATE data, validated once inflated
     ws_opcode message_opcode_ = ws_opcode::text;
     std::string message_;
-    utf8_validator utf8_;  // state of message_ when it is text
+    utf8_validator utf8_;  // state of message_ when it is uncompressed text
 };
 
 /// Appends one complete, unmasked server frame (FIN set) to `out`.
@@ -103,8 +119,9 @@ void ws_encode_frame(ws_opcode opcode, std::string_view payload, std::string& ou
 
 /// Returns the header of an unmasked final frame of `payload_size` bytes, so a
 /// caller can write header and payload as two buffers without copying.
+/// `compressed` sets RSV1, the permessage-deflate marker (RFC 7692 6).
 /// The result is 2, 4 or 10 bytes long.
-std::string ws_frame_header(ws_opcode opcode, std::size_t payload_size);
+std::string ws_frame_header(ws_opcode opcode, std::size_t payload_size, bool compressed = false);
 
 /// Builds a close frame payload: 2-byte code, then reason.
 std::string ws_close_payload(std::uint16_t code, std::string_view reason);

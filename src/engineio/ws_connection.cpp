@@ -15,8 +15,12 @@ constexpr std::size_t read_chunk = 64 * 1024;
 }  // namespace
 
 ws_connection::ws_connection(asio::ip::tcp::socket socket, std::size_t max_message,
-                             std::string initial, std::string preamble)
-    : socket_(std::move(socket)), reader_(max_message), preamble_(std::move(preamble)) {
+                             std::string initial, std::string preamble,
+                             std::optional<std::size_t> deflate_threshold)
+    : socket_(std::move(socket)),
+      reader_(max_message, deflate_threshold.has_value()),
+      deflate_threshold_(deflate_threshold),
+      preamble_(std::move(preamble)) {
     if (!initial.empty()) reader_.feed(initial);
     error_code ignored;
     socket_.non_blocking(true, ignored);
@@ -146,9 +150,16 @@ void ws_connection::start_write() {
         in_flight_.assign(pending_.begin(), pending_.begin() + max_batch);
         pending_.erase(pending_.begin(), pending_.begin() + max_batch);
     }
-    for (const auto& p : in_flight_) buffers.push_back(asio::buffer(p->ws_frame()));
+    for (const auto& p : in_flight_) buffers.push_back(asio::buffer(frame_of(*p)));
     asio::async_write(socket_, buffers,
                       [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
+}
+
+std::string_view ws_connection::frame_of(const wire_packet& p) const {
+    // Small messages gain little and cost a compressor run (the `ws`
+    // library's threshold); larger ones use the packet's shared compressed frame.
+    if (deflate_threshold_ && p.payload().size() >= *deflate_threshold_) return p.deflated_ws_frame();
+    return p.ws_frame();
 }
 
 void ws_connection::on_write(error_code ec) {

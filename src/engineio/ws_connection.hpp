@@ -7,6 +7,11 @@
 // thread, so an idle connection holds no read buffer at all (the uWebSockets
 // way); only a partial frame is kept, inside the ws_reader.
 //
+// With permessage-deflate negotiated (RFC 7692), packets of at least the
+// threshold size are written in their shared compressed form
+// (wire_packet::deflated_ws_frame), and compressed client messages are
+// inflated by the reader; the connection itself keeps no zlib state.
+//
 // It knows nothing of Engine.IO beyond handing complete messages to the
 // session it is attached to; the session decides what they mean.
 //
@@ -19,6 +24,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,8 +36,11 @@ class ws_connection : public std::enable_shared_from_this<ws_connection> {
 public:
     /// @param initial bytes the HTTP parser read past the upgrade request
     /// @param preamble bytes to write before any frame (the 101 response)
+    /// @param deflate_threshold set when permessage-deflate was negotiated:
+    /// packets whose payload has at least this many bytes are sent compressed
     ws_connection(boost::asio::ip::tcp::socket socket, std::size_t max_message,
-                  std::string initial, std::string preamble);
+                  std::string initial, std::string preamble,
+                  std::optional<std::size_t> deflate_threshold = std::nullopt);
     ~ws_connection();
 
     /// Starts reading; writes the preamble.
@@ -58,10 +67,12 @@ private:
     void write_control(ws_opcode opcode, std::string_view payload);
     void start_write();
     void on_write(boost::system::error_code ec);
+    std::string_view frame_of(const wire_packet& p) const;
     void finish(std::string_view reason);
 
     boost::asio::ip::tcp::socket socket_;
     ws_reader reader_;
+    std::optional<std::size_t> deflate_threshold_;
     session* session_ = nullptr;
 
     std::string preamble_;

@@ -57,6 +57,9 @@ struct broadcast_packet {
     /// Set for broadcasts that collect acks.
     std::shared_ptr<ack_collector> acks;
     std::uint64_t ack_id = 0;
+    /// Log sequence of a recoverable event (0: not in the log). Sockets that
+    /// are replaying hold it, and drop it when the replay already sent it.
+    std::uint64_t sequence = 0;
 };
 
 class adapter {

@@ -87,7 +87,12 @@ std::shared_ptr<socketio::broadcast_packet> encode_broadcast(namespace_impl& nsp
 }  // namespace
 
 void broadcast_operator::emit_args(std::string_view name, const args& a) const {
-    nsp_->server().get_adapter().broadcast(encode_broadcast(*nsp_, sel_, name, a, std::nullopt));
+    nsp_->server().publish(*nsp_, sel_, name, a, nullptr);
+}
+
+void broadcast_operator::publish(std::string_view name, const args& a,
+                                 std::function<void(result<std::string>)> done) const {
+    nsp_->server().publish(*nsp_, sel_, name, a, std::move(done));
 }
 
 void broadcast_operator::emit_with_ack(std::string_view name, const args& a, broadcast_ack_handler done) const {

@@ -5,6 +5,7 @@
 #include "socketio/server_impl.hpp"
 #include "socketio/worker_state.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace ferry::socketio {
@@ -41,11 +42,21 @@ void client::start() {
 }
 
 bool client::write(const std::vector<engineio::wire_ptr>& packets) {
-    if (closed_) return false;
+    if (closed_ || cutting_) return false;
     for (const auto& p : packets) {
         if (!session_->send(p)) return false;
     }
+    if (session_->queued_bytes() > server_->options().engine.max_outbound_bytes) cut_slow_consumer();
     return true;
+}
+
+void client::cut_slow_consumer() {
+    // Deferred: this runs inside a fan-out that is walking the room index,
+    // which closing the sockets would change.
+    cutting_ = true;
+    boost::asio::post(session_->owner().context(), [self = shared_from_this()] {
+        self->session_->cut("slow consumer");
+    });
 }
 
 bool client::write_volatile(const std::vector<engineio::wire_ptr>& packets) {
@@ -124,7 +135,43 @@ void client::connect(const std::string& nsp_name, boost::json::value auth) {
     namespace_impl* nsp = server_->resolve_for_connect(nsp_name, auth);
     if (!nsp) return refuse(nsp_name, connect_error{"Invalid namespace", {}});
     if (find(nsp_name)) return;  // already connected to it: the reference ignores a second CONNECT
-    admit(*nsp, std::move(auth));
+
+    std::optional<std::string> pid;
+    std::optional<std::string> offset;
+    if (server_->store() && auth.is_object()) {
+        const auto& a = auth.as_object();
+        if (auto it = a.find("pid"); it != a.end() && it->value().is_string()) pid = std::string(it->value().get_string());
+        if (auto it = a.find("offset"); it != a.end() && it->value().is_string()) {
+            offset = std::string(it->value().get_string());
+        }
+    }
+    ferry::handshake hs = base_handshake_;
+    hs.auth = std::move(auth);
+    auto s = std::make_shared<socket>(*this, *nsp, server_->make_socket_id(), std::move(hs));
+
+    auto admit_fresh = [weak = weak_from_this(), s, nsp](boost::json::value gap) {
+        auto self = weak.lock();
+        if (!self || self->closed_) return;
+        self->run_middleware(s, *nsp, 0, [weak, s, gap = std::move(gap)] {
+            auto me = weak.lock();
+            if (!me) return;
+            me->complete_admission(s);
+            // An unrecoverable cursor is said plainly, never replayed in part.
+            if (!gap.is_null()) s->emit_unlogged("gap", make_args(gap));
+        });
+    };
+    if (!pid) return admit_fresh(nullptr);
+    if (server_->options().recovery.skip_middlewares) return take_session(s, *pid, offset, admit_fresh);
+    run_middleware(s, *nsp, 0, [weak = weak_from_this(), s, pid, offset] {
+        auto self = weak.lock();
+        if (!self) return;
+        self->take_session(s, *pid, offset, [weak, s](boost::json::value gap) {
+            auto me = weak.lock();
+            if (!me) return;
+            me->complete_admission(s);
+            if (!gap.is_null()) s->emit_unlogged("gap", make_args(gap));
+        });
+    });
 }
 
 void client::refuse(const std::string& nsp_name, const connect_error& err) {
@@ -138,36 +185,34 @@ void client::refuse(const std::string& nsp_name, const connect_error& err) {
     send(p);
 }
 
-void client::admit(namespace_impl& nsp, boost::json::value auth) {
-    ferry::handshake hs = base_handshake_;
-    hs.auth = std::move(auth);
-    auto s = std::make_shared<socket>(*this, nsp, server_->make_socket_id(), std::move(hs));
-    run_middleware(s, nsp, 0);
-}
-
-void client::run_middleware(const std::shared_ptr<socket>& s, namespace_impl& nsp, std::size_t index) {
+void client::run_middleware(const std::shared_ptr<socket>& s, namespace_impl& nsp, std::size_t index,
+                            std::function<void()> then) {
     const auto& chain = nsp.handlers().middlewares;
-    if (index < chain.size()) {
-        // A middleware may call next() later (after I/O), from this worker.
-        auto called = std::make_shared<bool>(false);
-        std::weak_ptr<client> weak = weak_from_this();
-        try {
-            chain[index](*s, middleware_next([weak, s, &nsp, index, called](std::optional<connect_error> err) {
-                if (*called) return;
-                *called = true;
-                auto self = weak.lock();
-                if (!self || self->closed_) return;
-                if (err) return self->refuse(nsp.name(), *err);
-                self->run_middleware(s, nsp, index + 1);
-            }));
-        } catch (const std::exception& e) {
-            if (!*called) {
-                *called = true;
-                refuse(nsp.name(), connect_error{e.what(), {}});
-            }
-        }
+    if (index >= chain.size()) {
+        if (!closed_) then();
         return;
     }
+    // A middleware may call next() later (after I/O), from this worker.
+    auto called = std::make_shared<bool>(false);
+    std::weak_ptr<client> weak = weak_from_this();
+    try {
+        chain[index](*s, middleware_next([weak, s, &nsp, index, called, then](std::optional<connect_error> err) {
+            if (*called) return;
+            *called = true;
+            auto self = weak.lock();
+            if (!self || self->closed_) return;
+            if (err) return self->refuse(nsp.name(), *err);
+            self->run_middleware(s, nsp, index + 1, then);
+        }));
+    } catch (const std::exception& e) {
+        if (!*called) {
+            *called = true;
+            refuse(nsp.name(), connect_error{e.what(), {}});
+        }
+    }
+}
+
+void client::complete_admission(const std::shared_ptr<socket>& s) {
     if (closed_) return;
     connect_timer_.cancel();
     sockets_.push_back(s);

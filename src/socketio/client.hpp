@@ -15,7 +15,11 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <ferry/session_store.hpp>
+
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,10 +62,17 @@ public:
 private:
     void on_packet(packet p);
     void connect(const std::string& nsp_name, boost::json::value auth);
-    void admit(namespace_impl& nsp, boost::json::value auth);
-    void run_middleware(const std::shared_ptr<socket>& s, namespace_impl& nsp, std::size_t index);
+    void run_middleware(const std::shared_ptr<socket>& s, namespace_impl& nsp, std::size_t index,
+                        std::function<void()> then);
+    void complete_admission(const std::shared_ptr<socket>& s);
+    // Recovery (client_recovery.cpp).
+    void take_session(const std::shared_ptr<socket>& s, std::string pid, std::optional<std::string> offset,
+                      std::function<void(boost::json::value gap)> fallback);
+    void resume(const std::shared_ptr<socket>& s, session_record record, std::optional<std::string> offset,
+                std::function<void(boost::json::value gap)> fallback);
     void refuse(const std::string& nsp_name, const connect_error& err);
     socket* find(const std::string& nsp_name) const;
+    void cut_slow_consumer();
 
     server_impl* server_;
     worker_state* worker_;
@@ -71,6 +82,7 @@ private:
     std::vector<std::shared_ptr<socket>> sockets_;
     boost::asio::steady_timer connect_timer_;
     bool closed_ = false;
+    bool cutting_ = false;
     std::shared_ptr<client> self_;  // keeps this alive while the session is open
 };
 

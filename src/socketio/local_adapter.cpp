@@ -43,7 +43,11 @@ void ack_collector::finish_locked(std::unique_lock<std::mutex>& lock, boost::sys
 
 std::shared_ptr<ack_collector> make_ack_collector(server_impl& server, std::chrono::milliseconds timeout,
                                                   broadcast_ack_handler done) {
-    auto collector = std::make_shared<ack_collector>(server.worker_count(), std::move(done));
+    const int caller = engineio::current_worker();
+    auto on_done = [&server, caller, done = std::move(done)](boost::system::error_code ec, std::vector<args> replies) {
+        server.complete_on(caller, [done, ec, replies = std::move(replies)]() mutable { done(ec, std::move(replies)); });
+    };
+    auto collector = std::make_shared<ack_collector>(server.worker_count(), std::move(on_done));
     auto& context = server.engine().context_at(0);
     asio::post(context, [collector, timeout, &context] {
         auto timer = std::make_shared<asio::steady_timer>(context, timeout);
@@ -75,7 +79,7 @@ public:
     explicit local_adapter(server_impl& server) : server_(server) {}
 
     void broadcast(std::shared_ptr<const broadcast_packet> packet) override {
-        on_every_worker([packet](worker_state& worker) { deliver(worker, *packet); });
+        on_every_worker([packet](worker_state& worker) { deliver(worker, packet); });
     }
 
     void add_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
@@ -110,7 +114,10 @@ public:
         };
         auto g = std::make_shared<gather>();
         g->pending = server_.worker_count();
-        g->done = std::move(done);
+        const int caller = engineio::current_worker();
+        g->done = [this, caller, done = std::move(done)](std::vector<socket_info> found) {
+            server_.complete_on(caller, [done, found = std::move(found)]() mutable { done(std::move(found)); });
+        };
         on_every_worker([&nsp, sel, g](worker_state& worker) {
             std::vector<socket_info> here;
             for (auto& s : matching(worker, nsp, sel)) {
@@ -147,7 +154,8 @@ private:
         }
     }
 
-    static void deliver(worker_state& worker, const broadcast_packet& packet) {
+    static void deliver(worker_state& worker, const std::shared_ptr<const broadcast_packet>& shared) {
+        const broadcast_packet& packet = *shared;
         auto& local = worker.local(*packet.nsp);
         std::size_t recipients = 0;
         for_each_match(worker, local, packet.selection, [&](socket& s) {
@@ -156,9 +164,7 @@ private:
                     if (!ec) collector->add_reply(std::move(reply));
                 });
             }
-            const bool sent = packet.selection.is_volatile ? s.client().write_volatile(packet.wire)
-                                                           : s.client().write(packet.wire);
-            if (sent) ++recipients;
+            if (s.deliver(shared)) ++recipients;
         });
         if (packet.acks) packet.acks->add_recipients(recipients);
     }

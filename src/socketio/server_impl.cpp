@@ -4,6 +4,7 @@
 #include "engineio/sid.hpp"
 #include "socketio/client.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
 
@@ -49,6 +50,11 @@ server_impl::server_impl(server_options options) : options_(std::move(options)) 
         };
     }
     adapter_ = make_local_adapter(*this);
+    if (options_.store) {
+        sessions_ = options_.sessions ? options_.sessions
+                                      : std::shared_ptr<session_store>(make_memory_session_store(
+                                            {}, options_.recovery.max_disconnection_duration));
+    }
     find_namespace("/", true);
 }
 
@@ -100,6 +106,11 @@ namespace_impl* server_impl::resolve_for_connect(std::string_view name, const bo
         return namespaces_.back().get();
     }
     return nullptr;
+}
+
+void server_impl::complete_on(int worker, std::function<void()> fn) {
+    if (worker < 0 || static_cast<unsigned>(worker) >= worker_count()) return fn();
+    boost::asio::post(engine_->context_at(static_cast<unsigned>(worker)), std::move(fn));
 }
 
 std::string server_impl::make_socket_id() { return engineio::make_sid(0).substr(1); }

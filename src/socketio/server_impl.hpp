@@ -7,7 +7,9 @@
 #include "socketio/namespace_impl.hpp"
 #include "socketio/worker_state.hpp"
 
+#include <ferry/event_store.hpp>
 #include <ferry/options.hpp>
+#include <ferry/session_store.hpp>
 #include <ferry/server.hpp>
 
 #include <deque>
@@ -37,6 +39,29 @@ public:
     /// a matching dynamic parent). Thread-safe; null when none matches.
     namespace_impl* resolve_for_connect(std::string_view name, const boost::json::value& auth);
 
+    /// Runs `fn` on worker `worker`, or right here when `worker` is -1 (the
+    /// caller was not a worker). Completions go back to the worker that asked,
+    /// so a handler's continuation runs on its own socket's thread.
+    void complete_on(int worker, std::function<void()> fn);
+
+    /// The event log, or null when recovery is off.
+    event_store* store() const noexcept { return options_.store.get(); }
+    /// Session records (set whenever store() is).
+    session_store* sessions() const noexcept { return sessions_.get(); }
+
+    /// Emits an event to a selection. With a store and a non-volatile
+    /// selection the event is appended to the log first, then delivered with
+    /// its offset as last argument; `done` (optional) gets that offset, or the
+    /// store's error (then nothing was delivered). Without, it is delivered
+    /// at once and `done` gets an empty offset. Thread-safe.
+    void publish(namespace_impl& nsp, const broadcast_operator::selection& sel, std::string_view name,
+                 const args& a, std::function<void(result<std::string>)> done);
+
+    /// Writes the recoverable state of `s` (no-op without a store).
+    void save_session(const socket& s, bool disconnected);
+    /// Forgets the recoverable state of `s` (it cannot be recovered any more).
+    void drop_session(const socket& s);
+
     /// A fresh Socket.IO socket id (thread-safe).
     std::string make_socket_id();
 
@@ -48,6 +73,12 @@ private:
     std::unique_ptr<engineio::server> engine_;
     std::vector<std::unique_ptr<worker_state>> workers_;
     std::unique_ptr<adapter> adapter_;
+    std::shared_ptr<session_store> sessions_;
+    // Serialises "append, then hand to the workers", so that events reach
+    // every worker in offset order whatever thread published them (the memory
+    // store completes inline on the publisher's thread). Held once per
+    // publish, never per recipient.
+    std::mutex publish_mutex_;
 
     std::mutex namespaces_mutex_;
     std::deque<std::unique_ptr<namespace_impl>> namespaces_;  // stable addresses

@@ -4,8 +4,10 @@
 #include "engineio/session.hpp"
 #include "socketio/client.hpp"
 #include "socketio/namespace_impl.hpp"
+#include "socketio/server_impl.hpp"
 #include "socketio/worker_state.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
@@ -50,12 +52,21 @@ void socket::on_connected() {
     auto& local = client_->worker().local(*nsp_);
     local.sockets.emplace(id_, shared_from_this());
     ++nsp_->socket_count;
+    auto* store = client_->server().store();
+    if (store && pid_.empty()) {
+        pid_ = client_->server().make_socket_id();
+        session_start_ = store->position().sequence;
+    }
     join(id_);
     packet p;
     p.type = packet_type::connect;
     p.nsp = nsp_->name();
-    p.data = boost::json::object{{"sid", id_}};
+    boost::json::object connect_data{{"sid", id_}};
+    // The pid is how socket.io-client asks for recovery when it reconnects.
+    if (store) connect_data["pid"] = pid_;
+    p.data = std::move(connect_data);
     client_->send(p);
+    client_->server().save_session(*this, false);
     auto self = shared_from_this();
     for (const auto& h : nsp_->handlers().connection_handlers) {
         try {
@@ -86,7 +97,25 @@ void socket::send_packet_args(std::string_view name, const args& a, std::optiona
 
 void socket::emit_args(std::string_view name, const args& a) {
     if (!connected_) return;
+    if (client_->server().store()) {
+        // Through the log, to this socket's own room, so that it is replayed
+        // if the client misses it (Socket.IO does the same with recovery on).
+        for (const auto& h : outgoing_handlers_) h(name, a);
+        broadcast_operator::selection sel;
+        sel.rooms.push_back(id_);
+        client_->server().publish(*nsp_, sel, name, a, nullptr);
+        return;
+    }
     send_packet_args(name, a, std::nullopt);
+}
+
+void socket::emit_unlogged(std::string_view name, const args& a) {
+    if (connected_) send_packet_args(name, a, std::nullopt);
+}
+
+void socket::set_data(boost::json::value v) {
+    data_ = std::move(v);
+    if (connected_) client_->server().save_session(*this, false);
 }
 
 void socket::emit_with_ack(std::string_view name, args a, std::chrono::milliseconds timeout, ack_handler done) {
@@ -132,17 +161,18 @@ void socket::handle_event(std::string name, args a, std::optional<std::uint64_t>
     ev.args = std::move(a);
     if (ack_id) {
         auto sent = std::make_shared<bool>(false);
-        ev.ack = ack_callback([weak = weak_from_this(), id = *ack_id, sent](args reply) {
-            auto self = weak.lock();
-            if (!self || *sent || !self->connected_) return;
-            *sent = true;
-            packet p;
-            p.type = packet_type::ack;
-            p.nsp = self->nsp_->name();
-            p.id = id;
-            p.data = std::move(reply.values);
-            p.attachments = std::move(reply.attachments);
-            self->client_->send(p);
+        auto& context = client_->session().owner().context();
+        ev.ack = ack_callback([weak = weak_from_this(), id = *ack_id, sent, &context](args reply) mutable {
+            // Apps often ack from a completion that runs elsewhere (fetch_sockets,
+            // a database callback): the packet must still be written by the
+            // socket's own worker.
+            if (!context.get_executor().running_in_this_thread()) {
+                asio::post(context, [weak, id, sent, reply = std::move(reply)]() mutable {
+                    if (auto self = weak.lock()) self->send_ack(id, sent, std::move(reply));
+                });
+                return;
+            }
+            if (auto self = weak.lock()) self->send_ack(id, sent, std::move(reply));
         });
     }
     auto self = shared_from_this();
@@ -156,6 +186,18 @@ void socket::handle_event(std::string name, args a, std::optional<std::uint64_t>
         spdlog::error("handler of '{}' on {} threw: {}", ev.name, nsp_->name(), e.what());
         client_->close("server error");
     }
+}
+
+void socket::send_ack(std::uint64_t id, const std::shared_ptr<bool>& sent, args reply) {
+    if (*sent || !connected_) return;
+    *sent = true;
+    packet p;
+    p.type = packet_type::ack;
+    p.nsp = nsp_->name();
+    p.id = id;
+    p.data = std::move(reply.values);
+    p.attachments = std::move(reply.attachments);
+    client_->send(p);
 }
 
 void socket::dispatch(event& ev, std::size_t index) {
@@ -180,7 +222,9 @@ void socket::dispatch(event& ev, std::size_t index) {
 
 void socket::join(const std::string& room) {
     if (!rooms_.insert(room).second) return;
+    if (auto* store = client_->server().store()) room_since_.try_emplace(room, store->position().sequence);
     client_->worker().join(*this, room);
+    if (connected_ && room != id_) client_->server().save_session(*this, false);
 }
 
 void socket::join(const std::vector<std::string>& rooms) {
@@ -189,7 +233,9 @@ void socket::join(const std::vector<std::string>& rooms) {
 
 void socket::leave(const std::string& room) {
     if (rooms_.erase(room) == 0) return;
+    room_since_.erase(room);
     client_->worker().leave(*this, room);
+    if (connected_) client_->server().save_session(*this, false);
 }
 
 void socket::leave_all() {
@@ -226,6 +272,14 @@ void socket::handle_close(std::string_view reason) {
     if (!connected_) return;
     auto self = shared_from_this();
     for (const auto& h : disconnecting_handlers_) h(reason);
+    // A session the server ended on purpose is not recoverable; any other end
+    // (transport loss, ping timeout, shutdown, the client's own disconnect())
+    // is, as the seed retriever does for a polite close.
+    if (reason == "server namespace disconnect") {
+        client_->server().drop_session(*this);
+    } else {
+        client_->server().save_session(*this, true);
+    }
     leave_all();
     auto& local = client_->worker().local(*nsp_);
     local.sockets.erase(id_);

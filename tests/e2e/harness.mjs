@@ -147,7 +147,7 @@ export async function startFixture(extraArgs = []) {
     /**
      * Disconnects the clients, sends SIGTERM and waits (bounded, then SIGKILL).
      * Resolves to { code, signal }; rejects if the fixture had died before stop()
-     * (a crash during the tests) or did not exit on SIGTERM.
+     * (a crash during the tests), or did not exit 0 on SIGTERM in time.
      */
     async stop() {
       fixture.disconnectClients();
@@ -158,6 +158,9 @@ export async function startFixture(extraArgs = []) {
       }
       child.kill('SIGTERM');
       if (await waitExit(child, STOP_TIMEOUT_MS)) {
+        if (child.exitCode !== 0) {
+          throw new Error(`fixture exited uncleanly on SIGTERM (code ${child.exitCode}, signal ${child.signalCode}): ${stderr}`);
+        }
         return { code: child.exitCode, signal: child.signalCode };
       }
       child.kill('SIGKILL');

@@ -3,7 +3,7 @@
 // may arrive on any worker.
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ack, flush, once, polling, record, startFixture } from './harness.mjs';
+import { ack, flush, once, polling, record, startFixture, upgraded } from './harness.mjs';
 
 describe('two workers', () => {
   let fx;
@@ -66,6 +66,49 @@ describe('two workers', () => {
     const get = await fetchNoKeepAlive(`${fx.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
     assert.equal(get.status, 200);
     assert.match(get.body, /^40\{"sid":"[^"]+"\}/);
+  });
+
+  test('raw polling: GETs and POSTs of one session on separate connections deliver in order', async () => {
+    const http = polling(fx);
+    const { sid } = await http.open();
+    const url = `${fx.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`;
+    assert.equal((await fetchNoKeepAlive(url, { method: 'POST', body: '40' })).status, 200);
+    assert.match((await fetchNoKeepAlive(url)).body, /^40\{"sid":"[^"]+"\}/);
+    // Park a GET, then send an event on fresh connections: the echo must come back on the parked GET.
+    const parked = fetchNoKeepAlive(url);
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 3; i++) {
+      const post = await fetchNoKeepAlive(url, { method: 'POST', body: `42["echo",${i}]` });
+      assert.equal(post.status, 200, post.body);
+    }
+    const got = await parked;
+    assert.equal(got.status, 200);
+    let body = got.body;
+    while (body.split('\x1e').length < 3) {
+      const more = await fetchNoKeepAlive(url);
+      assert.equal(more.status, 200, more.body);
+      body += '\x1e' + more.body;
+    }
+    assert.deepEqual(body.split('\x1e').filter((p) => p !== '2'), ['42["echo",0]', '42["echo",1]', '42["echo",2]']);
+  });
+
+  test('polling sessions upgrade to WebSocket whichever worker the upgrade lands on', async () => {
+    const sockets = await Promise.all(Array.from({ length: 10 }, () => fx.connect('/', { transports: ['polling', 'websocket'] })));
+    await Promise.all(sockets.map((s) => upgraded(s)));
+    for (const s of sockets) assert.equal(s.io.engine.transport.name, 'websocket');
+    const answers = await Promise.all(sockets.map((s, i) => ack(s, 'echo-ack', i)));
+    assert.deepEqual(answers, Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  test('fetch_sockets lists the sockets of both workers (completion acked from the handler)', async () => {
+    // fetch_sockets' completion runs on whichever worker finishes last; the fixture acks
+    // from it, as a Socket.IO app would (`cb(await io.fetchSockets())`).
+    const sockets = await Promise.all(Array.from({ length: 6 }, () => fx.connect('/', { transports: ['websocket'] })));
+    const ids = sockets.map((s) => s.id).sort();
+    for (let round = 0; round < 10; round++) {
+      const lists = await Promise.all(sockets.map((s) => ack(s, 'fetch')));
+      for (const list of lists) assert.deepEqual(list, ids);
+    }
   });
 
   test('broadcast with acks counts the clients of both workers', async () => {

@@ -1,0 +1,50 @@
+#include "socketio/stored_event.hpp"
+
+#include <boost/json/serialize.hpp>
+
+namespace ferry::socketio {
+
+std::string event_payload(std::string_view name, const args& a) {
+    boost::json::array data;
+    data.reserve(a.values.size() + 1);
+    data.emplace_back(name);
+    for (const auto& v : a.values) data.push_back(v);
+    return boost::json::serialize(data);
+}
+
+std::string event_packet_text(std::string_view nsp, std::string_view payload, std::size_t attachments,
+                              std::string_view offset) {
+    std::string out;
+    out.reserve(payload.size() + nsp.size() + offset.size() + 24);
+    if (attachments > 0) {
+        out += '5';
+        out += std::to_string(attachments);
+        out += '-';
+    } else {
+        out += '2';
+    }
+    if (nsp != "/") {
+        out += nsp;
+        out += ',';
+    }
+    // payload is "[name,...]": splice the offset in before the closing bracket.
+    // Offsets are made of [A-Za-z0-9_-], so they need no JSON escaping.
+    out.append(payload.substr(0, payload.size() - 1));
+    out += ",\"";
+    out += offset;
+    out += "\"]";
+    return out;
+}
+
+std::vector<engineio::wire_ptr> stored_event_wire(std::string_view nsp, std::string_view payload,
+                                                  const std::vector<std::string>& attachments,
+                                                  std::string_view offset) {
+    std::vector<engineio::wire_ptr> out;
+    out.reserve(1 + attachments.size());
+    out.push_back(engineio::wire_packet::text(engineio::packet_type::message,
+                                              event_packet_text(nsp, payload, attachments.size(), offset)));
+    for (const auto& a : attachments) out.push_back(engineio::wire_packet::binary(a));
+    return out;
+}
+
+}  // namespace ferry::socketio

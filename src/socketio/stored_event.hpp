@@ -1,0 +1,33 @@
+#pragma once
+// Turning events into log records and log records back into Socket.IO
+// packets, with the offset appended as the last argument (the connection
+// state recovery convention of socket.io-client 4.x: the client remembers the
+// last string argument of each event as its position).
+//
+// Pure functions over strings; no I/O.
+
+#include "engineio/wire.hpp"
+
+#include <ferry/args.hpp>
+#include <ferry/event_store.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ferry::socketio {
+
+/// The JSON text of [name, ...values]: the payload stored in the log.
+std::string event_payload(std::string_view name, const args& a);
+
+/// The Socket.IO text of an EVENT carrying `payload` (a JSON array text, as
+/// event_payload makes it) with `offset` appended as its last argument.
+std::string event_packet_text(std::string_view nsp, std::string_view payload, std::size_t attachments,
+                              std::string_view offset);
+
+/// The Engine.IO packets of a stored event: the text packet, then its attachments.
+std::vector<engineio::wire_ptr> stored_event_wire(std::string_view nsp, std::string_view payload,
+                                                  const std::vector<std::string>& attachments,
+                                                  std::string_view offset);
+
+}  // namespace ferry::socketio

@@ -1,0 +1,82 @@
+#pragma once
+// A thin RAII layer over the SQLite C API: one connection, prepared statements
+// with typed bind/column helpers. It knows nothing of events.
+//
+// Failures throw sqlite_error. That is a deliberate, contained exception to the
+// house rule "errors on I/O paths are values": a SQLite failure aborts the whole
+// transaction, and the exception unwinds straight to the one place per thread
+// that rolls back and turns it into error::store_unavailable (the writer's batch,
+// the reader's request, the constructor). It never leaves the store module.
+//
+// Lives on: whichever single thread owns the connection (opened NOMUTEX).
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace ferry::store {
+
+class sqlite_error : public std::runtime_error {
+public:
+    sqlite_error(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+    int code() const noexcept { return code_; }
+
+private:
+    int code_;
+};
+
+class statement {
+public:
+    statement(sqlite3* db, std::string_view sql);
+    ~statement();
+    statement(statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+    statement(const statement&) = delete;
+    statement& operator=(const statement&) = delete;
+    statement& operator=(statement&&) = delete;
+
+    /// Resets the statement and clears its bindings; call before each use.
+    statement& reset() noexcept;
+    statement& bind(int index, std::int64_t value);
+    statement& bind(int index, std::uint64_t value) { return bind(index, static_cast<std::int64_t>(value)); }
+    statement& bind_text(int index, std::string_view value);
+    statement& bind_blob(int index, std::string_view value);
+
+    /// Advances; true when a row is available.
+    bool step();
+    /// Runs to completion (for statements without rows).
+    void run();
+
+    bool is_null(int column) const noexcept;
+    std::int64_t int64(int column) const noexcept;
+    std::uint64_t uint64(int column) const noexcept { return static_cast<std::uint64_t>(int64(column)); }
+    std::string text(int column) const;
+    std::string blob(int column) const;
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+class database {
+public:
+    /// Opens (creating) `path`. Throws sqlite_error.
+    explicit database(const std::string& path);
+    ~database();
+    database(const database&) = delete;
+    database& operator=(const database&) = delete;
+
+    /// Runs one or more statements without results.
+    void exec(const char* sql);
+    statement prepare(std::string_view sql) { return statement(db_, sql); }
+    /// Rolls back an open transaction, if any; never throws (used on error paths).
+    void rollback() noexcept;
+    sqlite3* handle() const noexcept { return db_; }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace ferry::store

@@ -1,0 +1,61 @@
+#pragma once
+// What the SQLite store's two threads own: each its connection and its
+// prepared statements (prepared once, reused for every batch or read), and the
+// writer its sequence counter and idempotency keys. Private to the store.
+
+#include "store/idempotency.hpp"
+#include "store/sqlite_db.hpp"
+#include "store/sqlite_schema.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace ferry::store {
+
+/// Lives on: the writer thread (built by the constructor before it starts).
+struct sqlite_store::writer_state {
+    writer_state(const sqlite_options& options, std::int64_t keys_since_ms);
+
+    database db;
+    loaded_state loaded;  // what open_database found; moved into the mirror, then cleared
+    idempotency_index keys;
+    std::uint64_t last_sequence = 0;
+    std::int64_t last_time_ms = 0;
+
+    // Appends (sqlite_writer.cpp).
+    statement begin;
+    statement commit;
+    statement insert_event;
+    statement insert_event_room;
+    statement upsert_room;
+    statement set_last_sequence;
+    statement insert_key;
+    statement touch_meta;  // a one-page write, for an fsync without new data
+
+    // Retention (sqlite_retention.cpp).
+    statement first_young;
+    statement nth_newest;
+    statement trim_room;
+    statement evict_room_rows;
+    statement room_oldest;
+    statement set_trimmed;
+    statement delete_room;
+    statement raise_evicted;
+    statement delete_orphan;
+    statement expire_keys;
+};
+
+/// Lives on: the reader thread.
+struct sqlite_store::reader_state {
+    explicit reader_state(const std::string& path);
+
+    database db;
+    statement begin;
+    statement commit;
+    statement last_sequence;
+    statement room_watermark;
+    statement nsp_evicted;
+    statement room_sequences;
+    statement event;
+    statement room_oldest;
+};
+
+}  // namespace ferry::store
