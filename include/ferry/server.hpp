@@ -100,6 +100,27 @@ public:
     /// Sends a message to the other nodes of a cluster (none on a single node).
     void server_side_emit(const args& a) const;
 
+    /// One event of a room's history.
+    struct history_event {
+        std::string offset;  ///< its position in the log (the client form)
+        std::string event;   ///< the event name
+        ferry::args args;    ///< its arguments
+    };
+    /// A page of a room's history.
+    struct history_page {
+        std::vector<history_event> events;  ///< oldest first
+        bool gap = false;                   ///< events after `after` were dropped by retention
+        bool more = false;                  ///< read again after the last event for more
+    };
+    /// Reads the events of `room` after the offset `after` ("" = from the oldest
+    /// kept), at most `limit`: the base of a "load older messages" feature.
+    /// `done` runs on a store thread or inline; error::store_unavailable when
+    /// the server has no store or the log cannot be read.
+    void history(const std::string& room, const std::string& after, std::size_t limit,
+                 std::function<void(result<history_page>)> done) const;
+    /// The newest offset of `room` ("" without a store).
+    std::string head(const std::string& room) const;
+
     /// Number of sockets connected to this namespace on this node.
     std::size_t size() const noexcept;
 

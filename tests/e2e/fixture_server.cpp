@@ -22,11 +22,32 @@
 //                   `broadcast-ack-result` {count, timedOut, answers}
 //   rooms           acks the socket's rooms (sorted)
 //   fetch           ([room]) acks the ids of fetch_sockets() (sorted), optionally in a room
+//   publish         ({room, event, data}) io.of("/").to(room).publish(event, data): stored in the
+//                   event log first (with a store); acks {ok:true, offset} or {ok:false, error}.
+//                   room: a string or an array.
+//   publish-all     ({event, data}) the same to the whole namespace
+//   join-since      ({rooms, since}) socket->join_since(rooms, since), acks true
+//   whoami          acks {id, recovered, rooms} (rooms sorted, the socket's own id included)
+//   set-data        (value) socket->set_data(value), acks true
+//   get-data        acks socket->data()
+// On connection (of "/"), a socket that did not recover joins auth.rooms (an array of strings),
+// through join_since(rooms, auth.since) when auth.since is a string. A recovered socket ignores
+// them: socket.io-client sends its first auth again on every reconnect.
+//
+// Connection state recovery (off by default: --store none):
+//   --store memory|sqlite       the event log and the session store (sqlite: --data-dir DIR holds
+//                               events.sqlite and sessions.sqlite; --durability batch|sync)
+//   --max-events N              retention: events kept per room
+//   --max-disconnection MS      recovery window
+//   --max-outbound BYTES        outbound budget of a connection (slow consumer cut)
+// On SIGTERM the server stops, then the stores are flushed and closed (marked clean).
 // "/guarded" admits a client only when auth.token == "secret", else CONNECT_ERROR
 // {"message":"unauthorized","data":{"code":401}}. Namespaces matching ^/dyn-\d+$
 // are created on demand; their sockets are sent `hello` with the namespace name.
 
+#include <ferry/event_store.hpp>
 #include <ferry/server.hpp>
+#include <ferry/session_store.hpp>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -38,9 +59,11 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -83,6 +106,18 @@ ferry::args relay_args(const json::object& o, const ferry::args& incoming) {
         out.attachments = incoming.attachments;
     }
     return out;
+}
+
+/// The completion of a publish: acks {ok:true, offset} or {ok:false, error}.
+/// It may run on any thread; ferry's ack callback writes on the socket's worker.
+std::function<void(ferry::result<std::string>)> publish_answer(ferry::ack_callback ack) {
+    return [ack = std::move(ack)](ferry::result<std::string> offset) {
+        if (offset) {
+            ack(json::object{{"ok", true}, {"offset", *offset}});
+        } else {
+            ack(json::object{{"ok", false}, {"error", offset.error().message()}});
+        }
+    };
 }
 
 json::value sorted_array(std::vector<std::string> items) {
@@ -173,6 +208,42 @@ void install_behaviours(const ferry::socket_ptr& s, ferry::nsp ns) {
         e.ack(sorted_array({self->rooms().begin(), self->rooms().end()}));
     });
 
+    s->on("publish", [ns](ferry::event& e) {
+        const auto* o = first_object(e);
+        if (!o) return e.ack(json::object{{"ok", false}, {"error", "bad arguments"}});
+        auto op = ns.all();
+        if (auto rooms = string_list(*o, "room"); !rooms.empty()) op = op.to(rooms);
+        op.publish(string_member(*o, "event"), relay_args(*o, e.args), publish_answer(e.ack));
+    });
+    s->on("publish-all", [ns](ferry::event& e) {
+        const auto* o = first_object(e);
+        if (!o) return e.ack(json::object{{"ok", false}, {"error", "bad arguments"}});
+        ns.all().publish(string_member(*o, "event"), relay_args(*o, e.args), publish_answer(e.ack));
+    });
+    s->on("join-since", [weak](ferry::event& e) {
+        auto self = weak.lock();
+        const auto* o = first_object(e);
+        if (!self || !o) return e.ack(false);
+        self->join_since(string_list(*o, "rooms"), string_member(*o, "since"));
+        e.ack(true);
+    });
+    s->on("whoami", [weak](ferry::event& e) {
+        auto self = weak.lock();
+        if (!self) return;
+        e.ack(json::object{{"id", self->id()},
+                           {"recovered", self->recovered()},
+                           {"rooms", sorted_array({self->rooms().begin(), self->rooms().end()})}});
+    });
+    s->on("set-data", [weak](ferry::event& e) {
+        auto self = weak.lock();
+        if (!self) return;
+        self->set_data(e.args.values.empty() ? json::value(nullptr) : e.args.values[0]);
+        e.ack(true);
+    });
+    s->on("get-data", [weak](ferry::event& e) {
+        if (auto self = weak.lock()) e.ack(self->data());
+    });
+
     s->on("fetch", [ns](ferry::event& e) {
         auto op = ns.all();
         if (!e.args.values.empty() && e.args.values[0].is_string()) {
@@ -185,6 +256,22 @@ void install_behaviours(const ferry::socket_ptr& s, ferry::nsp ns) {
             ack(sorted_array(std::move(ids)));
         });
     });
+}
+
+/// On connection: a fresh socket joins auth.rooms, from auth.since when given.
+/// A recovered one is already back in its rooms, and its auth is the stale one
+/// of its first connection (socket.io-client resends it on every reconnect).
+void join_auth_rooms(const ferry::socket_ptr& s) {
+    if (s->recovered()) return;
+    const auto* auth = s->handshake().auth.if_object();
+    if (!auth) return;
+    auto rooms = string_list(*auth, "rooms");
+    if (rooms.empty()) return;
+    if (auto since = string_member(*auth, "since"); !since.empty()) {
+        s->join_since(rooms, since);
+    } else {
+        s->join(rooms);
+    }
 }
 
 bool has_secret_token(const json::value& auth) {
@@ -213,16 +300,57 @@ int main(int argc, char** argv) {
     app.add_option("--max-payload", options.engine.max_payload, "Engine.IO maxPayload, bytes")
         ->capture_default_str();
     app.add_option("--connect-timeout", connect_timeout, "Socket.IO connect timeout, ms")->capture_default_str();
+    std::string store_kind = "none";
+    std::string data_dir;
+    std::string durability = "batch";
+    std::size_t max_events = ferry::retention_policy{}.max_events;
+    long long max_disconnection = options.recovery.max_disconnection_duration.count();
+    app.add_option("--store", store_kind, "event log and sessions: none, memory or sqlite")
+        ->check(CLI::IsMember({"none", "memory", "sqlite"}))
+        ->capture_default_str();
+    app.add_option("--data-dir", data_dir, "sqlite: directory of events.sqlite and sessions.sqlite");
+    app.add_option("--durability", durability, "sqlite: batch or sync")
+        ->check(CLI::IsMember({"batch", "sync"}))
+        ->capture_default_str();
+    app.add_option("--max-events", max_events, "retention: events kept per room")->capture_default_str();
+    app.add_option("--max-disconnection", max_disconnection, "recovery window, ms")->capture_default_str();
+    app.add_option("--max-outbound", options.engine.max_outbound_bytes, "outbound budget per connection, bytes")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
+    options.recovery.max_disconnection_duration = std::chrono::milliseconds(max_disconnection);
     options.engine.ping_interval = std::chrono::milliseconds(ping_interval);
     options.engine.ping_timeout = std::chrono::milliseconds(ping_timeout);
     options.connect_timeout = std::chrono::milliseconds(connect_timeout);
 
     try {
-        ferry::server io(options);
+        ferry::retention_policy retention;
+        retention.max_events = max_events;
+        if (store_kind == "memory") {
+            options.store = ferry::make_memory_store(retention);
+            options.sessions = ferry::make_memory_session_store({}, options.recovery.max_disconnection_duration);
+        } else if (store_kind == "sqlite") {
+            if (data_dir.empty()) throw std::runtime_error("--store sqlite needs --data-dir");
+            std::filesystem::create_directories(data_dir);
+            ferry::sqlite_options sq;
+            sq.path = (std::filesystem::path(data_dir) / "events.sqlite").string();
+            sq.mode = durability == "sync" ? ferry::durability::sync : ferry::durability::batch;
+            sq.retention = retention;
+            options.store = ferry::make_sqlite_store(std::move(sq));
+            options.sessions = ferry::make_sqlite_session_store(
+                (std::filesystem::path(data_dir) / "sessions.sqlite").string(), {},
+                options.recovery.max_disconnection_duration);
+        }
+        // Kept here too, to flush them once the server has stopped.
+        auto store = options.store;
+        auto sessions = options.sessions;
+
+        ferry::server io(std::move(options));
 
         auto main_nsp = io.of("/");
-        main_nsp.on_connection([main_nsp](ferry::socket_ptr s) { install_behaviours(s, main_nsp); });
+        main_nsp.on_connection([main_nsp](ferry::socket_ptr s) {
+            install_behaviours(s, main_nsp);
+            join_auth_rooms(s);
+        });
 
         auto chat = io.of("/chat");
         chat.on_connection([chat](ferry::socket_ptr s) { install_behaviours(s, chat); });
@@ -258,6 +386,10 @@ int main(int argc, char** argv) {
 
         signals_context.run();
         io.join();
+        // Every accepted publish and session change is committed before exit 0;
+        // the destructors (after io's) then mark the files clean.
+        if (store) store->flush();
+        if (sessions) sessions->flush();
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "fixture_server: " << e.what() << std::endl;

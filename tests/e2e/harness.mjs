@@ -49,11 +49,13 @@ async function waitExit(child, ms) {
 }
 
 /**
- * Starts the fixture server with extra CLI arguments (e.g. ['--workers', '2']).
+ * Starts the fixture server with extra CLI arguments (e.g. ['--workers', '2']); without
+ * a '--port' among them it binds a free port.
  * Resolves to { port, url, args, stop(), clients... } once it printed `listening <port>`.
  */
 export async function startFixture(extraArgs = []) {
-  const args = ['--port', '0', ...extraArgs];
+  // An explicit --port (a restart on the same port) replaces the free one.
+  const args = extraArgs.includes('--port') ? [...extraArgs] : ['--port', '0', ...extraArgs];
   const [command, argv] = fixturePath.endsWith('.mjs')
     ? [process.execPath, [fixturePath, ...args]]
     : [fixturePath, args];
