@@ -8,6 +8,7 @@
 #include "socketio/client.hpp"
 #include "socketio/namespace_impl.hpp"
 #include "socketio/server_impl.hpp"
+#include "socketio/stored_event.hpp"
 #include "socketio/worker_state.hpp"
 
 #include <boost/asio/post.hpp>
@@ -67,16 +68,7 @@ std::shared_ptr<socketio::broadcast_packet> encode_broadcast(namespace_impl& nsp
                                                              const broadcast_operator::selection& sel,
                                                              std::string_view name, const args& a,
                                                              std::optional<std::uint64_t> ack_id) {
-    socketio::packet p;
-    p.type = socketio::packet_type::event;
-    p.nsp = nsp.name();
-    p.id = ack_id;
-    boost::json::array data;
-    data.reserve(a.values.size() + 1);
-    data.emplace_back(name);
-    for (const auto& v : a.values) data.push_back(v);
-    p.data = std::move(data);
-    p.attachments = a.attachments;
+    const socketio::packet p = socketio::make_event_packet(nsp.name(), name, a, ack_id);
     auto b = std::make_shared<socketio::broadcast_packet>();
     b->nsp = &nsp;
     b->selection = sel;

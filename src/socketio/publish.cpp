@@ -25,16 +25,7 @@ void server_impl::publish(namespace_impl& nsp, const broadcast_operator::selecti
     if (!store() || sel.is_volatile) {
         // Volatile events are never stored (Socket.IO's rule): they may be
         // dropped anyway, and a replay must not resurrect them.
-        packet p;
-        p.type = packet_type::event;
-        p.nsp = nsp.name();
-        boost::json::array data;
-        data.reserve(a.values.size() + 1);
-        data.emplace_back(name);
-        for (const auto& v : a.values) data.push_back(v);
-        p.data = std::move(data);
-        p.attachments = a.attachments;
-        b->wire = encode_for_wire(p);
+        b->wire = encode_for_wire(make_event_packet(nsp.name(), name, a));
         adapter_->broadcast(std::move(b));
         if (done) done(std::string());
         return;

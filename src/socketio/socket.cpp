@@ -5,6 +5,7 @@
 #include "socketio/client.hpp"
 #include "socketio/namespace_impl.hpp"
 #include "socketio/server_impl.hpp"
+#include "socketio/stored_event.hpp"
 #include "socketio/worker_state.hpp"
 
 #include <boost/asio/post.hpp>
@@ -81,18 +82,8 @@ void socket::on_connected() {
 }
 
 void socket::send_packet_args(std::string_view name, const args& a, std::optional<std::uint64_t> ack_id) {
-    packet p;
-    p.type = packet_type::event;
-    p.nsp = nsp_->name();
-    p.id = ack_id;
-    boost::json::array data;
-    data.reserve(a.values.size() + 1);
-    data.emplace_back(name);
-    for (const auto& v : a.values) data.push_back(v);
-    p.data = std::move(data);
-    p.attachments = a.attachments;
     for (const auto& h : outgoing_handlers_) h(name, a);
-    client_->send(p);
+    client_->send(socketio::make_event_packet(nsp_->name(), name, a, ack_id));
 }
 
 void socket::emit_args(std::string_view name, const args& a) {

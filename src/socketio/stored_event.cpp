@@ -4,12 +4,31 @@
 
 namespace ferry::socketio {
 
-std::string event_payload(std::string_view name, const args& a) {
+namespace {
+
+boost::json::array event_array(std::string_view name, const args& a) {
     boost::json::array data;
     data.reserve(a.values.size() + 1);
     data.emplace_back(name);
     for (const auto& v : a.values) data.push_back(v);
-    return boost::json::serialize(data);
+    return data;
+}
+
+}  // namespace
+
+packet make_event_packet(std::string_view nsp, std::string_view name, const args& a,
+                         std::optional<std::uint64_t> ack_id) {
+    packet p;
+    p.type = packet_type::event;
+    p.nsp = std::string(nsp);
+    p.id = ack_id;
+    p.data = event_array(name, a);
+    p.attachments = a.attachments;
+    return p;
+}
+
+std::string event_payload(std::string_view name, const args& a) {
+    return boost::json::serialize(event_array(name, a));
 }
 
 std::string event_packet_text(std::string_view nsp, std::string_view payload, std::size_t attachments,

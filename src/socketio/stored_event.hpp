@@ -7,15 +7,21 @@
 // Pure functions over strings; no I/O.
 
 #include "engineio/wire.hpp"
+#include "socketio/packet.hpp"
 
 #include <ferry/args.hpp>
 #include <ferry/event_store.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ferry::socketio {
+
+/// An EVENT packet [name, ...values] for namespace `nsp` (with an ack id when given).
+packet make_event_packet(std::string_view nsp, std::string_view name, const args& a,
+                         std::optional<std::uint64_t> ack_id = std::nullopt);
 
 /// The JSON text of [name, ...values]: the payload stored in the log.
 std::string event_payload(std::string_view name, const args& a);
