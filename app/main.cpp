@@ -1,16 +1,21 @@
-// ferry — the daemon. At this stage it serves the Socket.IO main namespace
-// and logs what it does; rooms, the event log and the HTTP API come next
-// (see docs/architecture.md).
+// ferry — the daemon: the Socket.IO server with the event log on SQLite (or
+// in memory), the room protocol for clients, and /healthz. Configuration:
+// app/config.hpp; behaviour: docs/daemon.md.
 
+#include "config.hpp"
+#include "rooms_protocol.hpp"
 #include "socketio/server_impl.hpp"
 
+#include <ferry/event_store.hpp>
 #include <ferry/server.hpp>
+#include <ferry/session_store.hpp>
 
-#include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/http/field.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -20,27 +25,38 @@
 
 namespace {
 
-struct daemon_config {
-    std::string host = "127.0.0.1";
-    unsigned short port = 3000;
-    unsigned workers = 0;
-    unsigned ping_interval_ms = 25000;
-    unsigned ping_timeout_ms = 20000;
-    std::size_t max_payload = 1'000'000;
-    unsigned connect_timeout_ms = 45000;
-    std::vector<std::string> cors_origins;
-    std::string log_level = "info";
-};
+using ferry::app::daemon_config;
 
-ferry::server_options to_options(const daemon_config& c) {
-    ferry::server_options o;
-    o.workers = c.workers;
-    o.engine.ping_interval = std::chrono::milliseconds(c.ping_interval_ms);
-    o.engine.ping_timeout = std::chrono::milliseconds(c.ping_timeout_ms);
-    o.engine.max_payload = c.max_payload;
-    o.engine.cors.origins = c.cors_origins;
-    o.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
-    return o;
+void set_up_logging(const daemon_config& c) {
+    spdlog::set_level(spdlog::level::from_str(c.log_level));
+    if (c.log_format == "json") {
+        // One JSON object per line; messages are written without quotes in
+        // them by ferry, so the pattern needs no escaping step.
+        spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%v"})");
+    }
+}
+
+// Opens the configured stores. Throws with a clear message on failure.
+void open_stores(const daemon_config& c, ferry::server_options& o) {
+    ferry::retention_policy retention;
+    retention.max_events = c.max_events;
+    retention.max_age = std::chrono::seconds(c.max_age_s);
+    retention.idle_room_eviction = std::chrono::seconds(c.idle_room_s);
+    const auto max_disconnection = std::chrono::milliseconds(c.max_disconnection_ms);
+    if (c.store == "memory") {
+        o.store = ferry::make_memory_store(retention);
+        o.sessions = ferry::make_memory_session_store({}, max_disconnection);
+        return;
+    }
+    std::filesystem::create_directories(c.data_dir);
+    ferry::sqlite_options s;
+    s.path = (std::filesystem::path(c.data_dir) / "events.sqlite").string();
+    s.mode = c.durability == "sync" ? ferry::durability::sync : ferry::durability::batch;
+    s.batch_interval = std::chrono::milliseconds(c.batch_interval_ms);
+    s.retention = retention;
+    o.store = ferry::make_sqlite_store(s);
+    o.sessions = ferry::make_sqlite_session_store(
+        (std::filesystem::path(c.data_dir) / "sessions.sqlite").string(), {}, max_disconnection);
 }
 
 // GET /healthz answers 200 once the daemon serves: supervisors and tests wait on it.
@@ -59,13 +75,10 @@ void add_health_endpoint(ferry::server& io) {
     }
 }
 
-void log_main_namespace(ferry::server& io) {
+void log_connections(ferry::server& io) {
     io.on_connection([](ferry::socket_ptr socket) {
-        spdlog::info("connect {} nsp={} transport={} address={}", socket->id(), socket->nsp(),
-                     socket->transport(), socket->handshake().address);
-        socket->on_any([id = socket->id()](const ferry::event& e) {
-            spdlog::debug("event {} from {} ({} args)", e.name, id, e.args.values.size());
-        });
+        spdlog::info("connect {} nsp={} transport={} address={} recovered={}", socket->id(), socket->nsp(),
+                     socket->transport(), socket->handshake().address, socket->recovered());
         socket->on_disconnect([id = socket->id()](std::string_view reason) {
             spdlog::info("disconnect {} reason={}", id, reason);
         });
@@ -75,48 +88,35 @@ void log_main_namespace(ferry::server& io) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    daemon_config c;
-    CLI::App app{"ferry — a Socket.IO and Server-Sent Events server that never loses an event"};
-    app.set_version_flag("--version", std::string("ferry ") + FERRY_VERSION);
-    app.add_option("--host", c.host, "address to listen on")->envname("FERRY_HOST")->capture_default_str();
-    app.add_option("--port", c.port, "port to listen on")->envname("FERRY_PORT")->capture_default_str();
-    app.add_option("--workers", c.workers, "worker threads (0 = one per core)")
-        ->envname("FERRY_WORKERS")->capture_default_str();
-    app.add_option("--ping-interval", c.ping_interval_ms, "Engine.IO ping interval, ms")
-        ->envname("FERRY_PING_INTERVAL")->capture_default_str();
-    app.add_option("--ping-timeout", c.ping_timeout_ms, "Engine.IO ping timeout, ms")
-        ->envname("FERRY_PING_TIMEOUT")->capture_default_str();
-    app.add_option("--max-payload", c.max_payload, "largest packet or polling payload, bytes")
-        ->envname("FERRY_MAX_PAYLOAD")->capture_default_str();
-    app.add_option("--connect-timeout", c.connect_timeout_ms, "time to send the Socket.IO CONNECT, ms")
-        ->envname("FERRY_CONNECT_TIMEOUT")->capture_default_str();
-    app.add_option("--cors-origin", c.cors_origins, "allowed CORS origin (repeatable, * for any)")
-        ->envname("FERRY_CORS_ORIGIN");
-    app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
-        ->envname("FERRY_LOG_LEVEL")->capture_default_str();
-    CLI11_PARSE(app, argc, argv);
-
-    spdlog::set_level(spdlog::level::from_str(c.log_level));
+    auto parsed = ferry::app::parse_config(argc, argv);
+    if (!parsed.config) return parsed.exit_code;
+    const daemon_config& c = *parsed.config;
+    set_up_logging(c);
     try {
-        ferry::server io(to_options(c));
-        log_main_namespace(io);
+        auto options = ferry::app::to_server_options(c);
+        open_stores(c, options);
+        ferry::server io(std::move(options));
+        log_connections(io);
+        ferry::app::install_rooms_protocol(io.of("/"));
+        if (c.store == "memory") spdlog::warn("event log in memory: a restart loses every event");
+        spdlog::warn("no authorization configured: every client may use every room");
         add_health_endpoint(io);
         const auto port = io.listen(c.host, c.port);
         io.start();
-        spdlog::info("ferry {} listening on http://{}:{} with {} worker(s)", FERRY_VERSION, c.host, port,
-                     io.worker_count());
+        spdlog::info("ferry {} listening on http://{}:{} ({} worker(s), {} store{})", FERRY_VERSION, c.host, port,
+                     io.worker_count(), c.store, c.store == "sqlite" ? " in " + c.data_dir : std::string());
 
         boost::asio::io_context signals_context;
         boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
         signals.async_wait([&](boost::system::error_code, int signo) {
-            spdlog::info("signal {}: closing connections", signo);
+            spdlog::info("signal {}: closing connections, flushing the log", signo);
             io.stop();
         });
         std::thread signal_thread([&] { signals_context.run(); });
         io.join();
         signals_context.stop();
         signal_thread.join();
-        spdlog::info("stopped");
+        // The stores flush and close when `io` releases them, right here.
     } catch (const boost::system::system_error& e) {
         std::cerr << "ferry: cannot listen on " << c.host << ":" << c.port << ": " << e.code().message() << "\n";
         return 1;
@@ -124,5 +124,6 @@ int main(int argc, char** argv) {
         std::cerr << "ferry: " << e.what() << "\n";
         return 1;
     }
+    spdlog::info("stopped");
     return 0;
 }

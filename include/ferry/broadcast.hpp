@@ -71,7 +71,10 @@ public:
     /// Emits and reports the event's offset in the log once it is stored (an
     /// empty string when the server has no store or the emit is volatile), or
     /// error::store_unavailable, in which case nothing was delivered.
-    void publish(std::string_view name, const args& a, std::function<void(result<std::string>)> done) const;
+    /// With an `idempotency_key`, a retry within the store's idempotency window
+    /// reports the first offset and delivers nothing again.
+    void publish(std::string_view name, const args& a, std::function<void(result<std::string>)> done,
+                 std::string idempotency_key = {}) const;
     /// Emits and collects every recipient's acknowledgement (needs timeout()).
     void emit_with_ack(std::string_view name, const args& a, broadcast_ack_handler done) const;
 

@@ -82,9 +82,9 @@ void broadcast_operator::emit_args(std::string_view name, const args& a) const {
     nsp_->server().publish(*nsp_, sel_, name, a, nullptr);
 }
 
-void broadcast_operator::publish(std::string_view name, const args& a,
-                                 std::function<void(result<std::string>)> done) const {
-    nsp_->server().publish(*nsp_, sel_, name, a, std::move(done));
+void broadcast_operator::publish(std::string_view name, const args& a, std::function<void(result<std::string>)> done,
+                                 std::string idempotency_key) const {
+    nsp_->server().publish(*nsp_, sel_, name, a, std::move(done), std::move(idempotency_key));
 }
 
 void broadcast_operator::emit_with_ack(std::string_view name, const args& a, broadcast_ack_handler done) const {

@@ -18,7 +18,8 @@
 namespace ferry::socketio {
 
 void server_impl::publish(namespace_impl& nsp, const broadcast_operator::selection& sel, std::string_view name,
-                          const args& a, std::function<void(result<std::string>)> done) {
+                          const args& a, std::function<void(result<std::string>)> done,
+                          std::string idempotency_key) {
     auto b = std::make_shared<broadcast_packet>();
     b->nsp = &nsp;
     b->selection = sel;
@@ -37,6 +38,7 @@ void server_impl::publish(namespace_impl& nsp, const broadcast_operator::selecti
     record.except = sel.except;
     record.payload = event_payload(name, a);
     record.attachments = a.attachments;
+    record.idempotency_key = std::move(idempotency_key);
     auto payload = std::make_shared<std::string>(record.payload);
 
     // The user's completion must not run under publish_mutex_ (it may publish
@@ -55,7 +57,8 @@ void server_impl::publish(namespace_impl& nsp, const broadcast_operator::selecti
                                             attachments = a.attachments](result<offset> stored) mutable {
             result<std::string> outcome = stored ? result<std::string>(stored->to_string())
                                                  : result<std::string>(stored.error());
-            if (stored) {
+            if (stored && stored->sequence > last_published_) {
+                last_published_ = stored->sequence;
                 b->sequence = stored->sequence;
                 b->wire = stored_event_wire(b->nsp->name(), *payload, attachments, *outcome);
                 adapter_->broadcast(std::move(b));

@@ -55,7 +55,7 @@ public:
     /// store's error (then nothing was delivered). Without, it is delivered
     /// at once and `done` gets an empty offset. Thread-safe.
     void publish(namespace_impl& nsp, const broadcast_operator::selection& sel, std::string_view name,
-                 const args& a, std::function<void(result<std::string>)> done);
+                 const args& a, std::function<void(result<std::string>)> done, std::string idempotency_key = {});
 
     /// Writes the recoverable state of `s` (no-op without a store).
     void save_session(const socket& s, bool disconnected);
@@ -79,6 +79,10 @@ private:
     // store completes inline on the publisher's thread). Held once per
     // publish, never per recipient.
     std::mutex publish_mutex_;
+    // The newest sequence handed to the workers. Completions arrive in
+    // sequence order, so an older one is an idempotent retry answered with
+    // the first offset: reported, never delivered twice.
+    std::uint64_t last_published_ = 0;
 
     std::mutex namespaces_mutex_;
     std::deque<std::unique_ptr<namespace_impl>> namespaces_;  // stable addresses
