@@ -60,19 +60,21 @@ void open_stores(const daemon_config& c, ferry::server_options& o) {
 }
 
 // GET /healthz answers 200 once the daemon serves: supervisors and tests wait on it.
-void add_health_endpoint(ferry::server& io) {
+bool serve_health(ferry::engineio::http_connection& c, ferry::engineio::http_request& r) {
     namespace http = boost::beast::http;
-    auto& engine = io.impl().engine();
-    for (unsigned i = 0; i < engine.worker_count(); ++i) {
-        engine.engine_at(i).on_http = [](ferry::engineio::http_connection& c, ferry::engineio::http_request& r) {
-            if (r.target() != "/healthz") return false;
-            ferry::engineio::http_response res{http::status::ok, 11};
-            res.set(http::field::content_type, "application/json");
-            res.body() = R"({"status":"ok"})";
-            c.respond(std::move(res));
-            return true;
-        };
-    }
+    if (r.target() != "/healthz") return false;
+    ferry::engineio::http_response res{http::status::ok, 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = R"({"status":"ok"})";
+    c.respond(std::move(res));
+    return true;
+}
+
+// Every HTTP path of the daemon outside /socket.io/, in order.
+void add_http_endpoints(ferry::server& io) {
+    io.impl().set_http_handler([](ferry::engineio::http_connection& c, ferry::engineio::http_request& r) {
+        return serve_health(c, r);
+    });
 }
 
 void log_connections(ferry::server& io) {
@@ -100,7 +102,7 @@ int main(int argc, char** argv) {
         ferry::app::install_rooms_protocol(io.of("/"));
         if (c.store == "memory") spdlog::warn("event log in memory: a restart loses every event");
         spdlog::warn("no authorization configured: every client may use every room");
-        add_health_endpoint(io);
+        add_http_endpoints(io);
         const auto port = io.listen(c.host, c.port);
         io.start();
         spdlog::info("ferry {} listening on http://{}:{} ({} worker(s), {} store{})", FERRY_VERSION, c.host, port,

@@ -4,6 +4,7 @@
 
 #include <ferry/args.hpp>
 #include <ferry/broadcast.hpp>
+#include <ferry/detail/room_member.hpp>
 #include <ferry/error.hpp>
 
 #include <boost/json/value.hpp>
@@ -62,10 +63,10 @@ using packet_middleware = std::function<void(event&, std::function<void(std::opt
 /// member functions only from handlers running on that thread (every handler
 /// ferry calls for this socket does). Broadcast operators obtained from it
 /// (to, except, broadcast) may be used from any thread.
-class socket : public std::enable_shared_from_this<socket> {
+class socket : public std::enable_shared_from_this<socket>, public detail::room_member {
 public:
     socket(socketio::client& client, socketio::namespace_impl& nsp, std::string id, handshake hs);
-    ~socket();
+    ~socket() override;
     socket(const socket&) = delete;
     socket& operator=(const socket&) = delete;
 
@@ -152,7 +153,12 @@ public:
     void expect_ack(std::uint64_t id, ack_handler done);
     /// Writes a broadcast to this client, holding it while a replay runs and
     /// dropping what the replay already sent. False when nothing was written.
-    bool deliver(const std::shared_ptr<const socketio::broadcast_packet>& packet);
+    bool deliver(const std::shared_ptr<const socketio::broadcast_packet>& packet) override;
+    const std::string& member_id() const noexcept override { return id_; }
+    void join_room(const std::string& room) override { join(room); }
+    void leave_room(const std::string& room) override { leave(room); }
+    void disconnect_member(bool close) override { disconnect(close); }
+    socket_info describe() const override;
     /// Recovery: the private session id, and the state restored from a record.
     const std::string& pid() const noexcept { return pid_; }
     void set_pid(std::string pid) { pid_ = std::move(pid); }
@@ -173,11 +179,6 @@ public:
     void set_session_start(std::uint64_t s) noexcept { session_start_ = s; }
     socketio::client& client() noexcept { return *client_; }
     socketio::namespace_impl& nsp_impl() noexcept { return *nsp_; }
-    /// Marks used by broadcasts to deliver one copy per socket without allocating.
-    std::uint64_t delivered_mark = 0;
-    std::uint64_t excluded_mark = 0;
-    /// Position in each room's member vector, for O(1) leave.
-    std::vector<std::pair<const void*, std::size_t>> room_slots;
     /// @endcond
 
 private:

@@ -142,6 +142,13 @@ void http_connection::hand_over_upgrade(http_request request) {
     engine_->upgrade(std::move(socket_), std::move(buffer_), std::move(request), remote_address_);
 }
 
+boost::asio::ip::tcp::socket http_connection::take_socket(std::string& leftover) {
+    closed_ = true;
+    const auto pending = buffer_.data();
+    leftover.assign(static_cast<const char*>(pending.data()), pending.size());
+    return std::move(socket_);
+}
+
 void http_connection::close() {
     if (closed_) return;
     closed_ = true;

@@ -57,6 +57,11 @@ public:
     /// Hands the socket to the engine as a WebSocket (the request asked to upgrade).
     void hand_over_upgrade(http_request request);
 
+    /// Takes the socket out of HTTP for a long-lived stream (Server-Sent
+    /// Events): the caller writes the response itself. Bytes already read past
+    /// the request are returned with it. This object is finished after.
+    boost::asio::ip::tcp::socket take_socket(std::string& leftover);
+
     /// The remote address, as text.
     const std::string& remote_address() const noexcept { return remote_address_; }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace ferry::socketio {
@@ -60,6 +61,15 @@ struct broadcast_packet {
     /// Log sequence of a recoverable event (0: not in the log). Sockets that
     /// are replaying hold it, and drop it when the replay already sent it.
     std::uint64_t sequence = 0;
+    /// The offset in client form ("" when the event is not in the log).
+    std::string offset;
+    /// JSON text of [name, ...args]: what non-Socket.IO members (SSE streams)
+    /// are written from. Null for packets they never get (acks).
+    std::shared_ptr<const std::string> payload;
+    /// The Server-Sent Events frame of this event, built once by the first
+    /// stream that needs it, then shared like `wire`.
+    mutable std::once_flag sse_once;
+    mutable std::string sse_frame;
 };
 
 class adapter {

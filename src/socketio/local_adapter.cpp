@@ -62,15 +62,24 @@ template <class Fn>
 void for_each_match(worker_state& worker, namespace_local& local, const broadcast_operator::selection& sel,
                     Fn&& fn) {
     auto everyone = [&local](auto&& visit) {
-        for (const auto& [id, s] : local.sockets) visit(s.get());
+        for (const auto& [id, s] : local.sockets) visit(static_cast<detail::room_member*>(s.get()));
+        for (const auto& [id, m] : local.streams) visit(m.get());
     };
     for_each_selected(local.rooms, everyone, sel.rooms, sel.except, worker.next_mark(), std::forward<Fn>(fn));
 }
 
-std::vector<socket_ptr> matching(worker_state& worker, namespace_impl& nsp, const broadcast_operator::selection& sel) {
-    std::vector<socket_ptr> out;
+// The selected members, owned: acting on them (join, leave, disconnect) changes the room index.
+std::vector<std::shared_ptr<detail::room_member>> matching(worker_state& worker, namespace_impl& nsp,
+                                                            const broadcast_operator::selection& sel) {
+    std::vector<std::shared_ptr<detail::room_member>> out;
     auto& local = worker.local(nsp);
-    for_each_match(worker, local, sel, [&out](socket& s) { out.push_back(s.shared_from_this()); });
+    for_each_match(worker, local, sel, [&out, &local](detail::room_member& m) {
+        if (auto it = local.sockets.find(m.member_id()); it != local.sockets.end()) {
+            out.push_back(it->second);
+        } else if (auto st = local.streams.find(m.member_id()); st != local.streams.end()) {
+            out.push_back(st->second);
+        }
+    });
     return out;
 }
 
@@ -85,22 +94,24 @@ public:
     void add_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
                      std::vector<std::string> rooms) override {
         on_every_worker([&nsp, sel, rooms](worker_state& worker) {
-            for (auto& s : matching(worker, nsp, sel)) s->join(rooms);
+            for (auto& m : matching(worker, nsp, sel)) {
+                for (const auto& r : rooms) m->join_room(r);
+            }
         });
     }
 
     void del_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
                      std::vector<std::string> rooms) override {
         on_every_worker([&nsp, sel, rooms](worker_state& worker) {
-            for (auto& s : matching(worker, nsp, sel)) {
-                for (const auto& r : rooms) s->leave(r);
+            for (auto& m : matching(worker, nsp, sel)) {
+                for (const auto& r : rooms) m->leave_room(r);
             }
         });
     }
 
     void disconnect_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel, bool close) override {
         on_every_worker([&nsp, sel, close](worker_state& worker) {
-            for (auto& s : matching(worker, nsp, sel)) s->disconnect(close);
+            for (auto& m : matching(worker, nsp, sel)) m->disconnect_member(close);
         });
     }
 
@@ -120,17 +131,7 @@ public:
         };
         on_every_worker([&nsp, sel, g](worker_state& worker) {
             std::vector<socket_info> here;
-            for (auto& s : matching(worker, nsp, sel)) {
-                socket_info info;
-                info.id = s->id();
-                info.nsp = s->nsp();
-                info.rooms.assign(s->rooms().begin(), s->rooms().end());
-                info.data = s->data();
-                info.auth = s->handshake().auth;
-                info.address = s->handshake().address;
-                info.transport = std::string(s->transport());
-                here.push_back(std::move(info));
-            }
+            for (auto& m : matching(worker, nsp, sel)) here.push_back(m->describe());
             std::unique_lock lock(g->mutex);
             for (auto& i : here) g->found.push_back(std::move(i));
             if (--g->pending == 0) {
@@ -158,13 +159,16 @@ private:
         const broadcast_packet& packet = *shared;
         auto& local = worker.local(*packet.nsp);
         std::size_t recipients = 0;
-        for_each_match(worker, local, packet.selection, [&](socket& s) {
+        for_each_match(worker, local, packet.selection, [&](detail::room_member& m) {
             if (packet.acks) {
-                s.expect_ack(packet.ack_id, [collector = packet.acks](boost::system::error_code ec, args reply) {
+                // Only Socket.IO sockets can answer an ack; streams do not get such packets.
+                auto it = local.sockets.find(m.member_id());
+                if (it == local.sockets.end()) return;
+                it->second->expect_ack(packet.ack_id, [collector = packet.acks](boost::system::error_code ec, args reply) {
                     if (!ec) collector->add_reply(std::move(reply));
                 });
             }
-            if (s.deliver(shared)) ++recipients;
+            if (m.deliver(shared)) ++recipients;
         });
         if (packet.acks) packet.acks->add_recipients(recipients);
     }

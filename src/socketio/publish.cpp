@@ -27,6 +27,7 @@ void server_impl::publish(namespace_impl& nsp, const broadcast_operator::selecti
         // Volatile events are never stored (Socket.IO's rule): they may be
         // dropped anyway, and a replay must not resurrect them.
         b->wire = encode_for_wire(make_event_packet(nsp.name(), name, a));
+        b->payload = std::make_shared<const std::string>(event_payload(name, a));
         adapter_->broadcast(std::move(b));
         if (done) done(std::string());
         return;
@@ -39,7 +40,7 @@ void server_impl::publish(namespace_impl& nsp, const broadcast_operator::selecti
     record.payload = event_payload(name, a);
     record.attachments = a.attachments;
     record.idempotency_key = std::move(idempotency_key);
-    auto payload = std::make_shared<std::string>(record.payload);
+    auto payload = std::make_shared<const std::string>(record.payload);
 
     // The user's completion must not run under publish_mutex_ (it may publish
     // again): when the store completes inline, it is called after the unlock.
@@ -60,6 +61,8 @@ void server_impl::publish(namespace_impl& nsp, const broadcast_operator::selecti
             if (stored && stored->sequence > last_published_) {
                 last_published_ = stored->sequence;
                 b->sequence = stored->sequence;
+                b->offset = *outcome;
+                b->payload = payload;
                 b->wire = stored_event_wire(b->nsp->name(), *payload, attachments, *outcome);
                 adapter_->broadcast(std::move(b));
             }

@@ -8,7 +8,7 @@
 // by the address of its vector.
 //
 // A template over the member type only so that tests can use a plain struct;
-// ferry uses room_index = basic_room_index<ferry::socket>.
+// ferry uses room_index = basic_room_index<detail::room_member>.
 //
 // Lives on: one worker. Not thread-safe.
 
@@ -19,9 +19,7 @@
 #include <utility>
 #include <vector>
 
-namespace ferry {
-class socket;
-}
+#include <ferry/detail/room_member.hpp>
 
 namespace ferry::socketio {
 
@@ -81,6 +79,6 @@ private:
     std::unordered_map<std::string, members> rooms_;
 };
 
-using room_index = basic_room_index<ferry::socket>;
+using room_index = basic_room_index<detail::room_member>;
 
 }  // namespace ferry::socketio

@@ -108,6 +108,10 @@ namespace_impl* server_impl::resolve_for_connect(std::string_view name, const bo
     return nullptr;
 }
 
+void server_impl::set_http_handler(engineio::http_handler handler) {
+    for (unsigned i = 0; i < engine_->worker_count(); ++i) engine_->engine_at(i).on_http = handler;
+}
+
 void server_impl::complete_on(int worker, std::function<void()> fn) {
     if (worker < 0 || static_cast<unsigned>(worker) >= worker_count()) return fn();
     boost::asio::post(engine_->context_at(static_cast<unsigned>(worker)), std::move(fn));

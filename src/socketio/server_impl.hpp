@@ -62,6 +62,10 @@ public:
     /// Forgets the recoverable state of `s` (it cannot be recovered any more).
     void drop_session(const socket& s);
 
+    /// Serves HTTP requests outside the Engine.IO path (the daemon's /healthz,
+    /// /api, /events). Runs on the worker that read the request. Set before start().
+    void set_http_handler(engineio::http_handler handler);
+
     /// A fresh Socket.IO socket id (thread-safe).
     std::string make_socket_id();
 

@@ -214,8 +214,20 @@ void socket::dispatch(event& ev, std::size_t index) {
 void socket::join(const std::string& room) {
     if (!rooms_.insert(room).second) return;
     if (auto* store = client_->server().store()) room_since_.try_emplace(room, store->position().sequence);
-    client_->worker().join(*this, room);
+    client_->worker().join(*nsp_, *this, room);
     if (connected_ && room != id_) client_->server().save_session(*this, false);
+}
+
+socket_info socket::describe() const {
+    socket_info info;
+    info.id = id_;
+    info.nsp = nsp_->name();
+    info.rooms.assign(rooms_.begin(), rooms_.end());
+    info.data = data_;
+    info.auth = handshake_.auth;
+    info.address = handshake_.address;
+    info.transport = std::string(transport());
+    return info;
 }
 
 void socket::join(const std::vector<std::string>& rooms) {
@@ -225,14 +237,14 @@ void socket::join(const std::vector<std::string>& rooms) {
 void socket::leave(const std::string& room) {
     if (rooms_.erase(room) == 0) return;
     room_since_.erase(room);
-    client_->worker().leave(*this, room);
+    client_->worker().leave(*nsp_, *this, room);
     if (connected_) client_->server().save_session(*this, false);
 }
 
 void socket::leave_all() {
     auto rooms = std::move(rooms_);
     rooms_.clear();
-    for (const auto& r : rooms) client_->worker().leave(*this, r);
+    for (const auto& r : rooms) client_->worker().leave(*nsp_, *this, r);
 }
 
 broadcast_operator socket::to(std::string room) const {

@@ -52,7 +52,7 @@ void socket::restore(const session_record& record) {
     for (const auto& room : record.rooms) {
         if (!rooms_.insert(room.name).second) continue;
         room_since_[room.name] = room.since;
-        client_->worker().join(*this, room.name);
+        client_->worker().join(*nsp_, *this, room.name);
     }
 }
 

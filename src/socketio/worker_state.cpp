@@ -13,17 +13,15 @@ namespace_local& worker_state::local(const namespace_impl& nsp) {
     return *slot;
 }
 
-void worker_state::join(socket& s, const std::string& room) {
-    auto& nsp = s.nsp_impl();
-    const bool created = local(nsp).rooms.add(room, s);
+void worker_state::join(namespace_impl& nsp, detail::room_member& m, const std::string& room) {
+    const bool created = local(nsp).rooms.add(room, m);
     if (created) nsp.room_created_on_worker(room);
-    for (const auto& h : nsp.handlers().join_room_handlers) h(room, s.id());
+    for (const auto& h : nsp.handlers().join_room_handlers) h(room, m.member_id());
 }
 
-void worker_state::leave(socket& s, const std::string& room) {
-    auto& nsp = s.nsp_impl();
-    const bool deleted = local(nsp).rooms.remove(room, s);
-    for (const auto& h : nsp.handlers().leave_room_handlers) h(room, s.id());
+void worker_state::leave(namespace_impl& nsp, detail::room_member& m, const std::string& room) {
+    const bool deleted = local(nsp).rooms.remove(room, m);
+    for (const auto& h : nsp.handlers().leave_room_handlers) h(room, m.member_id());
     if (deleted) nsp.room_deleted_on_worker(room);
 }
 

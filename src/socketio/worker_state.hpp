@@ -19,6 +19,8 @@ class namespace_impl;
 
 struct namespace_local {
     std::unordered_map<std::string, socket_ptr> sockets;
+    /// Room members that are not Socket.IO sockets (Server-Sent Events streams).
+    std::unordered_map<std::string, std::shared_ptr<detail::room_member>> streams;
     room_index rooms;
 };
 
@@ -34,9 +36,9 @@ public:
     /// A fresh mark for one broadcast on this worker (see socket::delivered_mark).
     std::uint64_t next_mark() noexcept { return ++mark_; }
 
-    /// Adds / removes a socket in a room, firing the namespace's room events.
-    void join(socket& s, const std::string& room);
-    void leave(socket& s, const std::string& room);
+    /// Adds / removes a member of `nsp` in a room, firing the namespace's room events.
+    void join(namespace_impl& nsp, detail::room_member& m, const std::string& room);
+    void leave(namespace_impl& nsp, detail::room_member& m, const std::string& room);
 
 private:
     unsigned index_;
