@@ -23,6 +23,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace ferry {
 namespace asio = boost::asio;
@@ -97,10 +98,16 @@ void socket::join_since(const std::vector<std::string>& rooms, const std::string
     job->rooms = rooms;
     job->page_size = client_->server().options().recovery.replay_page;
     const std::uint64_t after = cursor ? cursor->sequence : 0;
-    job->wanted = [rooms, after](const stored_event& e) {
+    // Per room, the client has had every live event since it joined (its
+    // position): the replay fills (since, position] and never goes past it, so
+    // a room it was already in is not replayed twice.
+    std::unordered_map<std::string, std::uint64_t> upto;
+    for (const auto& r : rooms) upto[r] = room_since_.count(r) ? room_since_.at(r) : 0;
+    job->wanted = [upto = std::move(upto), after](const stored_event& e) {
         if (e.sequence <= after) return false;
-        return std::any_of(e.rooms.begin(), e.rooms.end(), [&rooms](const std::string& r) {
-            return std::find(rooms.begin(), rooms.end(), r) != rooms.end();
+        return std::any_of(e.rooms.begin(), e.rooms.end(), [&](const std::string& r) {
+            auto it = upto.find(r);
+            return it != upto.end() && e.sequence <= it->second;
         });
     };
     job->on_first_page = [weak = weak_from_this(), rooms](const read_page& page) {
