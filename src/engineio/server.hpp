@@ -56,7 +56,11 @@ public:
 
 private:
     struct worker {
-        boost::asio::io_context context{1};
+        // Not the single-thread hint: with it, a post made from the worker's own
+        // thread goes to a thread-private queue that is merged after the
+        // current handler, so it can be overtaken by a post another thread made
+        // later. Broadcasts must reach each worker in offset order.
+        boost::asio::io_context context;
         std::unique_ptr<engineio::engine> eio;
         std::thread thread;
     };

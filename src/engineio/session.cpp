@@ -120,7 +120,11 @@ void session::flush_polling() {
     queue_.clear();
     queued_bytes_ = 0;
     answer_poll(std::move(body));
-    if (state_ != state::closing) return;
+    if (state_ == state::closed) return;
+    if (state_ == state::open) {
+        if (listener_) listener_->on_drain();
+        return;
+    }
     // A polling session being closed by the server ends once the close packet
     // was handed over. It travels alone, in the response after the last
     // events: socket.io-client hands events to the app one tick late, so
@@ -232,9 +236,18 @@ void session::close(std::string_view reason) {
 
 void session::cut(std::string_view reason) {
     // The backlog is dropped, not flushed: it is what the client could not
-    // take, and every recoverable event of it is in the log.
+    // take, and every recoverable event of it is in the log. A WebSocket whose
+    // write is blocked on the slow reader is aborted: a close frame queued
+    // behind that write would not leave before the ping timeout.
     queue_.clear();
     queued_bytes_ = 0;
+    if (transport_ == transport_kind::websocket && ws_) {
+        auto ws = std::move(ws_);
+        ws_.reset();
+        ws->detach();
+        ws->abort();
+        return on_close(reason);
+    }
     close(reason);
 }
 
@@ -316,7 +329,7 @@ void session::on_ws_closed(ws_connection& ws, std::string_view reason) {
 
 void session::on_ws_written(ws_connection& ws) {
     if (ws_ && &ws == ws_.get() && !queue_.empty()) flush();
-    if (listener_ && state_ == state::open && queued_bytes_ == 0) listener_->on_drain();
+    if (listener_ && state_ == state::open) listener_->on_drain();
 }
 
 void session::on_close(std::string_view reason) {

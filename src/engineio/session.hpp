@@ -38,7 +38,8 @@ public:
     /// ("transport close", "transport error", "ping timeout", "parse error",
     /// "forced close", "server shutting down").
     virtual void on_close(std::string_view reason) = 0;
-    /// The outbound queue drained below the budget again (for producers that paused).
+    /// Queued packets were handed to the client (a write completed, a poll was
+    /// answered): producers that paused may check queued_bytes() again.
     virtual void on_drain() {}
 };
 

@@ -50,6 +50,28 @@ bool client::write(const std::vector<engineio::wire_ptr>& packets) {
     return true;
 }
 
+bool client::write_paced(const std::vector<engineio::wire_ptr>& packets) {
+    if (closed_ || cutting_) return false;
+    for (const auto& p : packets) {
+        if (!session_->send(p)) return false;
+    }
+    return true;
+}
+
+void client::when_drained(std::function<void()> fn) {
+    if (closed_) return;
+    if (session_->queued_bytes() <= server_->options().engine.max_outbound_bytes / 2) return fn();
+    drain_waiters_.push_back(std::move(fn));
+}
+
+void client::on_drain() {
+    if (drain_waiters_.empty() || session_->queued_bytes() > server_->options().engine.max_outbound_bytes / 2) return;
+    auto self = shared_from_this();
+    auto waiters = std::move(drain_waiters_);
+    drain_waiters_.clear();
+    for (auto& fn : waiters) fn();
+}
+
 void client::cut_slow_consumer() {
     // Deferred: this runs inside a fan-out that is walking the room index,
     // which closing the sockets would change.
@@ -223,6 +245,7 @@ void client::on_close(std::string_view reason) {
     auto self = shared_from_this();
     closed_ = true;
     connect_timer_.cancel();
+    drain_waiters_.clear();
     auto sockets = std::move(sockets_);
     sockets_.clear();
     for (auto& s : sockets) s->handle_close(reason);

@@ -41,6 +41,11 @@ public:
     /// Writes encoded packets (a text packet and its binary attachments).
     /// Returns false when the session is closed.
     bool write(const std::vector<engineio::wire_ptr>& packets);
+    /// Writes without the slow-consumer check: a replay paces itself with
+    /// when_drained instead of being cut for the backlog it creates.
+    bool write_paced(const std::vector<engineio::wire_ptr>& packets);
+    /// Runs `fn` once the outbound backlog is at most half the budget (now, if it is).
+    void when_drained(std::function<void()> fn);
     /// Writes unless the transport has a backlog (volatile packets).
     bool write_volatile(const std::vector<engineio::wire_ptr>& packets);
     /// Encodes and writes one packet.
@@ -58,6 +63,7 @@ public:
     // engineio::session_listener
     void on_message(std::string_view data, bool binary) override;
     void on_close(std::string_view reason) override;
+    void on_drain() override;
 
 private:
     void on_packet(packet p);
@@ -83,6 +89,7 @@ private:
     boost::asio::steady_timer connect_timer_;
     bool closed_ = false;
     bool cutting_ = false;
+    std::vector<std::function<void()>> drain_waiters_;
     std::shared_ptr<client> self_;  // keeps this alive while the session is open
 };
 

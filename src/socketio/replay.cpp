@@ -34,8 +34,17 @@ void replay_job::on_page(offset after, result<read_page> page) {
         last.sequence = e.sequence;
         if (wanted(e)) s->write_replayed(e, offset{store->epoch(), e.sequence}.to_string());
     }
-    if (page->more && !page->events.empty() && s->connected()) return read(last);
-    s->finish_replay();
+    // Pace on the client: the next page (or the held live events) only once
+    // this one has mostly gone out, so a replay of any size is never cut as a
+    // slow consumer and never holds more than a page.
+    auto self = shared_from_this();
+    const bool more = page->more && !page->events.empty() && s->connected();
+    s->client().when_drained([self, more, last] {
+        auto target_socket = self->target.lock();
+        if (!target_socket) return;
+        if (more) return self->read(last);
+        target_socket->finish_replay();
+    });
 }
 
 }  // namespace ferry::socketio

@@ -69,7 +69,7 @@ void socket::abandon_restore() {
 
 void socket::write_replayed(const stored_event& e, std::string_view offset_text) {
     if (!connected_) return;
-    client_->write(socketio::stored_event_wire(nsp_->name(), e.payload, e.attachments, offset_text));
+    client_->write_paced(socketio::stored_event_wire(nsp_->name(), e.payload, e.attachments, offset_text));
     replayed_.insert(e.sequence);
     replayed_through_ = std::max(replayed_through_, e.sequence);
 }

@@ -6,6 +6,7 @@
 #include <ferry/event_store.hpp>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace ferry::store {
@@ -26,5 +27,15 @@ struct cursor_check {
 ///                         does not know: its namespace's eviction watermark)
 cursor_check check_cursor(const offset& after, std::string_view epoch, std::uint64_t last_sequence,
                           std::uint64_t trimmed_through) noexcept;
+
+/// With a gap, whether one room is among those that lost events the cursor
+/// needed: all of them when the cursor cannot be placed (another epoch, or
+/// beyond the newest sequence), else those trimmed past it. `oldest` is taken
+/// over these rooms only, so it never names an event older than the cursor.
+inline bool room_lost_events(const offset& after, const std::string& epoch, std::uint64_t last_sequence,
+                             std::uint64_t room_trimmed_through) noexcept {
+    if (after.epoch != epoch || after.sequence > last_sequence) return true;
+    return after.sequence < room_trimmed_through;
+}
 
 }  // namespace ferry::store

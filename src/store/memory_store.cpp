@@ -76,11 +76,13 @@ void memory_store::read_after(offset after, std::string nsp, std::vector<std::st
     {
         std::lock_guard lock(mu_);
         std::vector<const event_ring*> rings;
+        std::vector<std::uint64_t> ring_trimmed;
         std::uint64_t trimmed = 0;
         if (const auto ns = namespaces_.find(nsp); ns != namespaces_.end()) {
             for (const auto& name : rooms) {
                 if (const auto room = ns->second.rooms.find(name); room != ns->second.rooms.end()) {
                     rings.push_back(&room->second.events);
+                    ring_trimmed.push_back(room->second.trimmed_through);
                     trimmed = std::max(trimmed, room->second.trimmed_through);
                 } else {
                     trimmed = std::max(trimmed, ns->second.evicted_through);
@@ -90,8 +92,10 @@ void memory_store::read_after(offset after, std::string nsp, std::vector<std::st
         check = check_cursor(after, epoch_, last_sequence_, trimmed);
         got = collect_after(rings, check.from, rooms, limit);
         if (check.gap) {
-            for (const auto* ring : rings) {
-                if (!ring->empty()) oldest = std::min(oldest.value_or(ring->front()->sequence), ring->front()->sequence);
+            for (std::size_t i = 0; i < rings.size(); ++i) {
+                const auto* ring = rings[i];
+                if (ring->empty() || !room_lost_events(after, epoch_, last_sequence_, ring_trimmed[i])) continue;
+                oldest = std::min(oldest.value_or(ring->front()->sequence), ring->front()->sequence);
             }
         }
     }

@@ -65,10 +65,12 @@ read_page sqlite_store::read_from_disk(const read_request& request) {
     rd.nsp_evicted.reset();
 
     std::vector<const std::string*> known;
+    std::vector<std::uint64_t> known_trimmed;
     std::uint64_t trimmed = 0;
     for (const auto& room : request.rooms) {
         if (rd.room_watermark.reset().bind_text(1, nsp).bind_text(2, room).step()) {
             known.push_back(&room);
+            known_trimmed.push_back(rd.room_watermark.uint64(0));
             trimmed = std::max(trimmed, rd.room_watermark.uint64(0));
         } else {
             trimmed = std::max(trimmed, evicted);
@@ -130,7 +132,9 @@ read_page sqlite_store::read_from_disk(const read_request& request) {
 
     if (check.gap) {
         std::optional<std::uint64_t> oldest;
-        for (const auto* room : known) {
+        for (std::size_t i = 0; i < known.size(); ++i) {
+            const auto* room = known[i];
+            if (!room_lost_events(request.after, epoch_, last_sequence, known_trimmed[i])) continue;
             if (rd.room_oldest.reset().bind_text(1, nsp).bind_text(2, *room).step() && !rd.room_oldest.is_null(0)) {
                 const auto seq = rd.room_oldest.uint64(0);
                 oldest = std::min(oldest.value_or(seq), seq);

@@ -107,7 +107,10 @@ std::optional<read_page> sqlite_store::read_from_tail(const offset& after, const
         for (const auto* room : known) {
             if (check.from < room->tail_from) return std::nullopt;  // older than a tail: SQLite's job
             tails.push_back(&room->tail);
-            if (check.gap && room->oldest != 0) oldest = std::min(oldest.value_or(room->oldest), room->oldest);
+            if (check.gap && room->oldest != 0 &&
+                room_lost_events(after, epoch_, last_sequence_, room->trimmed_through)) {
+                oldest = std::min(oldest.value_or(room->oldest), room->oldest);
+            }
         }
         got = collect_after(tails, check.from, rooms, limit);
     }

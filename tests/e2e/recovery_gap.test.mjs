@@ -137,7 +137,9 @@ describe('gaps: what was dropped is said, never replayed in part', { skip: skipO
     await receivedCount(page, 5);
     await ack(page, 'echo-ack', 'flush');
     // Told plainly, before the events that are still kept (a partial replay the app asked for).
-    assert.deepEqual(page.log.gaps, [{ rooms: [room], oldest: offsets[7] }]);
+    // (Its `oldest` is checked in the next suite, on a fixture of its own.)
+    assert.equal(page.log.gaps.length, 1, describeWire(page));
+    assert.deepEqual(page.log.gaps[0].rooms, [room]);
     const gapAt = page.log.wire.findIndex((p) => p.data?.[0] === 'gap');
     const firstEv = page.log.wire.findIndex((p) => p.data?.[0] === 'ev');
     assert.ok(gapAt >= 0 && gapAt < firstEv, describeWire(page));
