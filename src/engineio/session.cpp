@@ -90,9 +90,7 @@ void session::flush() {
     if (transport_ == transport_kind::websocket) {
         if (!ws_ || ws_->writing()) return;  // on_ws_written flushes again
         queued_bytes_ = 0;
-        std::vector<wire_ptr> batch;
-        batch.swap(queue_);
-        ws_->write(std::move(batch));
+        ws_->write(queue_);
         if (state_ == state::closing) {
             ws_->close(1000);
             on_close(close_reason_);
@@ -295,7 +293,8 @@ void session::on_ws_message(ws_connection& ws, std::string_view data, bool binar
     if (upgrading_ws_ && &ws == upgrading_ws_.get()) {
         auto p = decode_text(data);
         if (!binary && p && p->type == packet_type::ping && p->data == "probe") {
-            upgrading_ws_->write({wire_packet::text(packet_type::pong, "probe")});
+            std::vector<wire_ptr> probe{wire_packet::text(packet_type::pong, "probe")};
+            upgrading_ws_->write(probe);
             probed_ = true;
             // Release a parked poll so the client can pause polling (the reference's noop).
             if (pending_poll_ && queue_.empty()) answer_poll("6");

@@ -4,6 +4,8 @@
 
 #include <boost/asio/write.hpp>
 
+#include <span>
+
 namespace ferry::engineio {
 namespace asio = boost::asio;
 using boost::system::error_code;
@@ -95,13 +97,17 @@ void ws_connection::process() {
     }
 }
 
-void ws_connection::write(std::vector<wire_ptr> packets) {
-    if (finished_ || close_sent_) return;
+void ws_connection::write(std::vector<wire_ptr>& packets) {
+    if (finished_ || close_sent_) {
+        packets.clear();
+        return;
+    }
     if (pending_.empty()) {
-        pending_ = std::move(packets);
+        pending_.swap(packets);
     } else {
         pending_.insert(pending_.end(), std::make_move_iterator(packets.begin()),
                         std::make_move_iterator(packets.end()));
+        packets.clear();
     }
     if (!writing_) start_write();
 }
@@ -128,8 +134,8 @@ void ws_connection::start_write() {
         return;
     }
     writing_ = true;
-    std::vector<asio::const_buffer> buffers;
-    buffers.reserve(std::min(pending_.size(), max_batch) + 2);
+    auto& buffers = buffers_;
+    buffers.clear();
     control_in_flight_.clear();
     if (!preamble_.empty()) {
         control_in_flight_.swap(preamble_);
@@ -143,7 +149,7 @@ void ws_connection::start_write() {
         if (closing) pending_.clear();
     }
     if (!control_in_flight_.empty()) buffers.push_back(asio::buffer(control_in_flight_));
-    in_flight_.clear();
+    in_flight_.clear();  // keeps its capacity: the vectors trade places every write
     if (pending_.size() <= max_batch) {
         in_flight_.swap(pending_);
     } else {
@@ -151,7 +157,9 @@ void ws_connection::start_write() {
         pending_.erase(pending_.begin(), pending_.begin() + max_batch);
     }
     for (const auto& p : in_flight_) buffers.push_back(asio::buffer(frame_of(*p)));
-    asio::async_write(socket_, buffers,
+    // A span, not the vector: async_write copies its buffer sequence, and a
+    // span of the member costs no allocation.
+    asio::async_write(socket_, std::span<const asio::const_buffer>(buffers),
                       [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
 }
 

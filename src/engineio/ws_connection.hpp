@@ -50,9 +50,11 @@ public:
     void attach(session* s) noexcept { session_ = s; }
     void detach() noexcept { session_ = nullptr; }
 
-    /// Writes packets in order. Only one batch is in flight; the session is
-    /// told through on_ws_written when the next batch may be handed over.
-    void write(std::vector<wire_ptr> packets);
+    /// Writes packets in order, taking them out of `packets` (which is left
+    /// empty, with spare capacity: queues are recycled, not reallocated, per
+    /// write). Only one batch is in flight; the session is told through
+    /// on_ws_written when the next batch may be handed over.
+    void write(std::vector<wire_ptr>& packets);
     bool writing() const noexcept { return writing_; }
 
     /// Writes a close frame after pending writes, then shuts the socket down.
@@ -80,6 +82,7 @@ private:
     std::vector<wire_ptr> pending_;       // handed over, not yet in flight
     std::vector<wire_ptr> in_flight_;     // being written
     std::string control_in_flight_;
+    std::vector<boost::asio::const_buffer> buffers_;  // the gather list of the write in flight
     bool writing_ = false;
     bool close_after_write_ = false;
     bool close_sent_ = false;
