@@ -7,7 +7,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 FERRY_ARGS ?=
 
-.PHONY: all deps build run test unit e2e asan conformance clean
+.PHONY: all deps build run test unit e2e asan conformance bench clean
 
 all: build
 
@@ -34,6 +34,10 @@ asan: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFERRY_SANITIZE=ON -DFERRY_BUILD_EXAMPLES=OFF > /dev/null
 	cmake --build build-asan -j $(JOBS) --target engineio_tests socketio_tests
 	cd build-asan && ctest --output-on-failure -L unit -j $(JOBS)
+
+# ferry against Node Socket.IO 4.8, Nchan and a raw ceiling server (bench/README.md); not part of `make test`.
+bench: deps
+	@bench/run.sh
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan
