@@ -123,6 +123,9 @@ parse_outcome parse_config(int argc, char** argv) {
     t.add("max-age", c.max_age_s, "retention: seconds an event is kept");
     t.add("idle-room", c.idle_room_s, "retention: seconds before an idle room is forgotten");
     t.add("max-disconnection", c.max_disconnection_ms, "ms after a disconnect a session can be recovered");
+    t.add("sse-heartbeat", c.sse_heartbeat_ms, "SSE: a comment line every N ms (0 = none)");
+    t.add("sse-retry", c.sse_retry_ms, "SSE: the reconnection delay sent to clients, ms");
+    t.add("api-max-body", c.api_max_body, "HTTP API: largest request body, bytes (larger: 413)");
     t.add("log-level", c.log_level, "trace, debug, info, warn, error");
     t.add("log-format", c.log_format, "text or json");
 
@@ -156,6 +159,7 @@ server_options to_server_options(const daemon_config& c) {
     o.engine.ping_interval = std::chrono::milliseconds(c.ping_interval_ms);
     o.engine.ping_timeout = std::chrono::milliseconds(c.ping_timeout_ms);
     o.engine.max_payload = c.max_payload;
+    o.engine.max_http_body = c.api_max_body;
     o.engine.max_outbound_bytes = c.max_outbound_bytes;
     o.engine.cors.origins = c.cors_origins;
     o.engine.per_message_deflate.enabled = c.deflate;

@@ -34,6 +34,11 @@ struct daemon_config {
     unsigned max_age_s = 24 * 3600;
     unsigned idle_room_s = 7 * 24 * 3600;
     unsigned max_disconnection_ms = 120000;
+    // Server-Sent Events (docs/sse.md).
+    unsigned sse_heartbeat_ms = 15000;
+    unsigned sse_retry_ms = 3000;
+    // HTTP API (docs/http-api.md).
+    std::size_t api_max_body = 1u << 20;
     // Logging.
     std::string log_level = "info";
     std::string log_format = "text";  ///< text | json

@@ -3,8 +3,10 @@
 // app/config.hpp; behaviour: docs/daemon.md.
 
 #include "config.hpp"
+#include "http/api.hpp"
 #include "rooms_protocol.hpp"
 #include "socketio/server_impl.hpp"
+#include "sse/endpoint.hpp"
 
 #include <ferry/event_store.hpp>
 #include <ferry/server.hpp>
@@ -71,9 +73,12 @@ bool serve_health(ferry::engineio::http_connection& c, ferry::engineio::http_req
 }
 
 // Every HTTP path of the daemon outside /socket.io/, in order.
-void add_http_endpoints(ferry::server& io) {
-    io.impl().set_http_handler([](ferry::engineio::http_connection& c, ferry::engineio::http_request& r) {
-        return serve_health(c, r);
+void add_http_endpoints(ferry::server& io, const daemon_config& config) {
+    ferry::sse::endpoint sse(io.impl(), {.heartbeat = std::chrono::milliseconds(config.sse_heartbeat_ms),
+                                         .retry = std::chrono::milliseconds(config.sse_retry_ms)});
+    ferry::http::api api(io);
+    io.impl().set_http_handler([sse, api](ferry::engineio::http_connection& c, ferry::engineio::http_request& r) {
+        return serve_health(c, r) || sse(c, r) || api.serve(c, r);
     });
 }
 
@@ -102,7 +107,7 @@ int main(int argc, char** argv) {
         ferry::app::install_rooms_protocol(io.of("/"));
         if (c.store == "memory") spdlog::warn("event log in memory: a restart loses every event");
         spdlog::warn("no authorization configured: every client may use every room");
-        add_http_endpoints(io);
+        add_http_endpoints(io, c);
         const auto port = io.listen(c.host, c.port);
         io.start();
         spdlog::info("ferry {} listening on http://{}:{} ({} worker(s), {} store{})", FERRY_VERSION, c.host, port,

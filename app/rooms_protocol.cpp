@@ -9,7 +9,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t max_room_bytes = 200;
 // Names socket.io-client reserves; a publish may not impersonate them.
 constexpr std::array<std::string_view, 6> reserved_events{"connect",    "connect_error",  "disconnect",
                                                            "disconnecting", "newListener", "removeListener"};
@@ -96,15 +95,6 @@ void on_publish(const socket_ptr& s, nsp n, const room_policy& policy, event& e)
 }
 
 }  // namespace
-
-std::string room_name_problem(std::string_view room) {
-    if (room.empty()) return "room name is empty";
-    if (room.size() > max_room_bytes) return "room name is longer than 200 bytes";
-    for (unsigned char c : room) {
-        if (c < 0x20 || c == 0x7f) return "room name contains a control character";
-    }
-    return {};
-}
 
 void install_rooms_protocol(nsp n, room_policy policy) {
     // Rooms named in auth are checked before the client is admitted.

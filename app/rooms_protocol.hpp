@@ -7,6 +7,8 @@
 // With no authorization configured every room is allowed (development); the
 // `room_policy` seam is where permission rules will plug in.
 
+#include "socketio/room_name.hpp"
+
 #include <ferry/server.hpp>
 
 #include <functional>
@@ -22,8 +24,8 @@ struct room_policy {
 };
 
 /// Why a room name is refused, or empty when it is acceptable: 1..200 bytes,
-/// no control characters.
-std::string room_name_problem(std::string_view room);
+/// no control characters (shared with SSE and the HTTP API).
+using socketio::room_name_problem;
 
 /// Installs the protocol on namespace `n`.
 void install_rooms_protocol(nsp n, room_policy policy = {});

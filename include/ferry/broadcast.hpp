@@ -31,6 +31,8 @@ struct socket_info {
     boost::json::value auth;
     std::string address;
     std::string transport;
+    /// When the connection was made (the handshake's time).
+    std::chrono::system_clock::time_point time{};
 };
 
 /// Completion of a broadcast with acks: every answer received, and

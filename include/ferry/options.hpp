@@ -47,6 +47,10 @@ struct engine_options {
     std::chrono::milliseconds ping_timeout{20000};
     /// Largest packet or polling payload accepted, in bytes; larger closes that client.
     std::size_t max_payload = 1'000'000;
+    /// Largest request body accepted outside the Engine.IO path (the
+    /// application's HTTP endpoints, such as the daemon's /api), in bytes;
+    /// larger is answered 413 and the connection closed.
+    std::size_t max_http_body = 1u << 20;
     /// Time a started WebSocket upgrade may take before it is abandoned.
     std::chrono::milliseconds upgrade_timeout{10000};
     /// Accept long-polling.

@@ -130,6 +130,16 @@ private:
     socketio::namespace_impl* impl_;
 };
 
+/// Counters of what the server did since it started (monotonic).
+struct server_stats {
+    /// Clients cut because their outbound queue passed engine_options::max_outbound_bytes.
+    std::uint64_t slow_consumer_cuts = 0;
+    /// Sockets that resumed an earlier session (socket::recovered()).
+    std::uint64_t recoveries = 0;
+    /// Recoveries refused because the log no longer held what was missed (`gap` sent).
+    std::uint64_t recovery_gaps = 0;
+};
+
 /// The Socket.IO server: namespaces, worker threads and the listening socket.
 ///
 /// @par Thread safety
@@ -175,6 +185,8 @@ public:
     void join();
 
     const server_options& options() const noexcept;
+    /// Counters since start. Thread-safe.
+    server_stats stats() const noexcept;
     unsigned worker_count() const noexcept;
 
     /// @cond internal

@@ -82,6 +82,7 @@ std::shared_ptr<session> engine::find(std::string_view sid) const {
 void engine::forget(const session& s) { sessions_.erase(s.id()); }
 
 void engine::close_all() {
+    if (on_close_all) on_close_all();
     std::vector<std::shared_ptr<session>> all;
     all.reserve(sessions_.size());
     for (auto& [id, s] : sessions_) all.push_back(s);
@@ -131,6 +132,25 @@ void engine::reject(http_connection& connection, const http_request& request, en
     res.body() = "{\"code\":" + std::to_string(static_cast<int>(code)) + ",\"message\":\"" +
                  std::string(engine_error_message(code)) + "\"}";
     connection.respond(std::move(res));
+}
+
+std::uint64_t engine::body_limit_for(std::string_view target) const noexcept {
+    const auto path = target.substr(0, target.find('?'));
+    return matches_path(path, options_.path) ? options_.max_payload : options_.max_http_body;
+}
+
+http_response engine::body_too_large(std::string_view target) const {
+    http_response res{http::status::payload_too_large, 11};
+    res.set(http::field::content_type, "application/json");
+    const auto path = target.substr(0, target.find('?'));
+    if (matches_path(path, options_.path)) {
+        res.body() = R"({"code":3,"message":"Bad request"})";
+    } else {
+        // The error shape of the application's endpoints (the daemon's /api, DESIGN.md).
+        res.body() = R"({"error":{"code":"body_too_large","message":"the request body is larger than )" +
+                     std::to_string(options_.max_http_body) + R"( bytes"}})";
+    }
+    return res;
 }
 
 void engine::dispatch(const std::shared_ptr<http_connection>& connection, http_request request) {

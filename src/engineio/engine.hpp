@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <cstdint>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -55,6 +56,12 @@ public:
     unsigned index() const noexcept { return index_; }
     const engine_options& options() const noexcept { return options_; }
 
+    /// The largest body accepted for a request to `target`: max_payload on the
+    /// Engine.IO path, max_http_body elsewhere (the application's endpoints).
+    std::uint64_t body_limit_for(std::string_view target) const noexcept;
+    /// The 413 answer to a request to `target` whose body is over that limit.
+    http_response body_too_large(std::string_view target) const;
+
     /// Routes one HTTP request read by `connection` (on this worker).
     void dispatch(const std::shared_ptr<http_connection>& connection, http_request request);
 
@@ -83,6 +90,9 @@ public:
     std::function<void(const std::shared_ptr<session>&, const http_request&)> on_session;
     /// Serves requests outside the Engine.IO path.
     http_handler on_http;
+    /// Runs at the start of close_all, for connections this engine does not
+    /// own (Server-Sent Events streams).
+    std::function<void()> on_close_all;
 
     /// Answers an Engine.IO error (HTTP 400/403 with {"code","message"}).
     void reject_request(http_connection& connection, const http_request& request, engine_error_code code) {

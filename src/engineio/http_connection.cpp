@@ -3,6 +3,8 @@
 #include "engineio/engine.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -37,7 +39,37 @@ void http_connection::read_next() {
     if (closed_) return;
     parser_.emplace();
     parser_->header_limit(header_limit);
-    parser_->body_limit(engine_->options().max_payload);
+    // The body limit depends on the path (Engine.IO's max_payload, or the
+    // application's max_http_body), so it is set once the header is read.
+    parser_->body_limit(boost::none);
+    http::async_read_header(socket_, buffer_, *parser_,
+                            [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+}
+
+void http_connection::on_header(error_code ec) {
+    if (closed_) return;
+    if (ec) return on_read(ec);
+    const std::uint64_t limit = engine_->body_limit_for(parser_->get().target());
+    if (const auto length = parser_->content_length(); length && *length > limit) {
+        return on_read(http::error::body_limit);
+    }
+    parser_->body_limit(limit);
+    if (parser_->is_done()) return on_read({});
+    if (boost::beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+        // curl sends large bodies only after this (or after waiting a second); RFC 9110 section 10.1.1.
+        static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+        asio::async_write(socket_, asio::buffer(go_on.data(), go_on.size()),
+                          [self = shared_from_this()](error_code write_ec, std::size_t) {
+                              if (write_ec) return self->close();
+                              self->read_body();
+                          });
+        return;
+    }
+    read_body();
+}
+
+void http_connection::read_body() {
+    if (closed_) return;
     http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
 }
@@ -48,10 +80,7 @@ void http_connection::on_read(error_code ec) {
         // Too large a POST: answered, then the connection is dropped because the
         // rest of the body is still on the wire.
         keep_alive_ = false;
-        http_response res{http::status::payload_too_large, 11};
-        res.set(http::field::content_type, "application/json");
-        res.body() = R"({"code":3,"message":"Bad request"})";
-        return respond(std::move(res));
+        return respond(engine_->body_too_large(parser_->get().target()));
     }
     if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
         ec == asio::error::operation_aborted) {

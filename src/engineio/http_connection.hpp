@@ -69,6 +69,8 @@ public:
 
 private:
     void read_next();
+    void on_header(boost::system::error_code ec);
+    void read_body();
     void on_read(boost::system::error_code ec);
     void handle(http_request request);
     void watch_for_abort();

@@ -72,17 +72,33 @@ struct broadcast_packet {
     mutable std::string sse_frame;
 };
 
+/// One room and how many members (sockets and streams) it has.
+struct room_count {
+    std::string room;
+    std::size_t members = 0;
+    bool operator==(const room_count&) const = default;
+};
+
+/// Completion of the utility methods: how many members matched the
+/// selection, once every worker has acted. Runs on the worker that asked
+/// (inline when the caller is not a worker).
+using matched_handler = std::function<void(std::size_t matched)>;
+
 class adapter {
 public:
     virtual ~adapter() = default;
     /// Delivers to every matching socket (all workers; other nodes unless local).
     virtual void broadcast(std::shared_ptr<const broadcast_packet> packet) = 0;
     virtual void add_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
-                             std::vector<std::string> rooms) = 0;
+                             std::vector<std::string> rooms, matched_handler done = {}) = 0;
     virtual void del_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
-                             std::vector<std::string> rooms) = 0;
+                             std::vector<std::string> rooms, matched_handler done = {}) = 0;
     virtual void disconnect_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
-                                    bool close) = 0;
+                                    bool close, matched_handler done = {}) = 0;
+    /// The rooms of `nsp` with their member counts, sorted by name. Private
+    /// rooms (a room named after the id of one of its members: each socket's
+    /// and stream's own room) are left out. `done` runs as for matched_handler.
+    virtual void list_rooms(namespace_impl& nsp, std::function<void(std::vector<room_count>)> done) = 0;
     virtual void fetch_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
                                std::function<void(std::vector<socket_info>)> done) = 0;
     virtual void server_side_emit(namespace_impl& nsp, const args& a) = 0;

@@ -76,6 +76,7 @@ void client::cut_slow_consumer() {
     // Deferred: this runs inside a fan-out that is walking the room index,
     // which closing the sockets would change.
     cutting_ = true;
+    server_->counters.slow_consumer_cuts.fetch_add(1, std::memory_order_relaxed);
     boost::asio::post(session_->owner().context(), [self = shared_from_this()] {
         self->session_->cut("slow consumer");
     });

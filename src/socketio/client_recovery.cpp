@@ -57,13 +57,19 @@ void client::take_session(const std::shared_ptr<socket>& s, std::string pid, std
 void client::resume(const std::shared_ptr<socket>& s, session_record record, std::optional<std::string> offset_text,
                     std::function<void(boost::json::value gap)> fallback) {
     event_store& store = *server_->store();
-    if (record.epoch != store.epoch()) return fallback(gap_notice(record, std::nullopt));
+    if (record.epoch != store.epoch()) {
+        server_->counters.recovery_gaps.fetch_add(1, std::memory_order_relaxed);
+        return fallback(gap_notice(record, std::nullopt));
+    }
     // Where the client says it is; without an offset it has received nothing
     // of this session, so it is at the session's start.
     offset cursor{record.epoch, record.start};
     if (offset_text) {
         auto parsed = offset::parse(*offset_text);
-        if (!parsed || parsed->epoch != store.epoch()) return fallback(gap_notice(record, std::nullopt));
+        if (!parsed || parsed->epoch != store.epoch()) {
+            server_->counters.recovery_gaps.fetch_add(1, std::memory_order_relaxed);
+            return fallback(gap_notice(record, std::nullopt));
+        }
         cursor = *parsed;
     }
 
@@ -102,11 +108,13 @@ void client::resume(const std::shared_ptr<socket>& s, session_record record, std
         if (!self || self->closed_) return false;
         if (page.gap) {
             // Never a silent partial replay: a new session, and the gap said plainly.
+            self->server_->counters.recovery_gaps.fetch_add(1, std::memory_order_relaxed);
             s->abandon_restore();
             s->set_id(self->server_->make_socket_id());
             fallback(gap_notice(record, page.oldest));
             return false;
         }
+        self->server_->counters.recoveries.fetch_add(1, std::memory_order_relaxed);
         self->complete_admission(s);  // CONNECT with the same pid: socket.recovered on the client
         return true;
     };

@@ -10,6 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <map>
+#include <set>
 
 namespace ferry::socketio {
 namespace asio = boost::asio;
@@ -92,26 +94,69 @@ public:
     }
 
     void add_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
-                     std::vector<std::string> rooms) override {
-        on_every_worker([&nsp, sel, rooms](worker_state& worker) {
-            for (auto& m : matching(worker, nsp, sel)) {
+                     std::vector<std::string> rooms, matched_handler done) override {
+        auto count = make_counter(std::move(done));
+        on_every_worker([&nsp, sel, rooms, count](worker_state& worker) {
+            auto members = matching(worker, nsp, sel);
+            for (auto& m : members) {
                 for (const auto& r : rooms) m->join_room(r);
             }
+            if (count) count->add(members.size());
         });
     }
 
     void del_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
-                     std::vector<std::string> rooms) override {
-        on_every_worker([&nsp, sel, rooms](worker_state& worker) {
-            for (auto& m : matching(worker, nsp, sel)) {
+                     std::vector<std::string> rooms, matched_handler done) override {
+        auto count = make_counter(std::move(done));
+        on_every_worker([&nsp, sel, rooms, count](worker_state& worker) {
+            auto members = matching(worker, nsp, sel);
+            for (auto& m : members) {
                 for (const auto& r : rooms) m->leave_room(r);
             }
+            if (count) count->add(members.size());
         });
     }
 
-    void disconnect_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel, bool close) override {
-        on_every_worker([&nsp, sel, close](worker_state& worker) {
-            for (auto& m : matching(worker, nsp, sel)) m->disconnect_member(close);
+    void disconnect_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel, bool close,
+                            matched_handler done) override {
+        auto count = make_counter(std::move(done));
+        on_every_worker([&nsp, sel, close, count](worker_state& worker) {
+            auto members = matching(worker, nsp, sel);
+            for (auto& m : members) m->disconnect_member(close);
+            if (count) count->add(members.size());
+        });
+    }
+
+    void list_rooms(namespace_impl& nsp, std::function<void(std::vector<room_count>)> done) override {
+        struct gather {
+            std::mutex mutex;
+            std::map<std::string, std::size_t> counts;
+            std::set<std::string> private_rooms;
+            unsigned pending;
+        };
+        auto g = std::make_shared<gather>();
+        g->pending = server_.worker_count();
+        const int caller = engineio::current_worker();
+        on_every_worker([this, &nsp, g, caller, done](worker_state& worker) {
+            auto& local = worker.local(nsp);
+            std::vector<std::pair<std::string, std::size_t>> here;
+            std::vector<std::string> own;
+            for (const auto& [room, members] : local.rooms.all()) {
+                // A member is on one worker only, so its own room is private
+                // when that worker has a member of that id.
+                if (local.sockets.contains(room) || local.streams.contains(room)) own.push_back(room);
+                here.emplace_back(room, members.size());
+            }
+            std::unique_lock lock(g->mutex);
+            for (auto& [room, n] : here) g->counts[room] += n;
+            for (auto& room : own) g->private_rooms.insert(std::move(room));
+            if (--g->pending != 0) return;
+            std::vector<room_count> out;
+            for (auto& [room, n] : g->counts) {
+                if (!g->private_rooms.contains(room)) out.push_back({room, n});
+            }
+            lock.unlock();
+            server_.complete_on(caller, [done, out = std::move(out)]() mutable { done(std::move(out)); });
         });
     }
 
@@ -148,6 +193,29 @@ public:
     }
 
 private:
+    // Sums the members matched on each worker; reports once all have acted.
+    class counter {
+    public:
+        counter(unsigned workers, matched_handler done) : pending_(workers), done_(std::move(done)) {}
+        void add(std::size_t n) {
+            total_ += n;
+            if (pending_.fetch_sub(1) == 1) done_(total_.load());
+        }
+
+    private:
+        std::atomic<unsigned> pending_;
+        std::atomic<std::size_t> total_{0};
+        matched_handler done_;
+    };
+
+    std::shared_ptr<counter> make_counter(matched_handler done) {
+        if (!done) return nullptr;
+        const int caller = engineio::current_worker();
+        return std::make_shared<counter>(server_.worker_count(), [this, caller, done = std::move(done)](std::size_t n) {
+            server_.complete_on(caller, [done, n] { done(n); });
+        });
+    }
+
     template <class Fn>
     void on_every_worker(Fn fn) {
         for (unsigned i = 0; i < server_.worker_count(); ++i) {

@@ -104,6 +104,14 @@ void server::join() { impl_->engine().join(); }
 
 const server_options& server::options() const noexcept { return impl_->options(); }
 
+server_stats server::stats() const noexcept {
+    server_stats s;
+    s.slow_consumer_cuts = impl_->counters.slow_consumer_cuts.load(std::memory_order_relaxed);
+    s.recoveries = impl_->counters.recoveries.load(std::memory_order_relaxed);
+    s.recovery_gaps = impl_->counters.recovery_gaps.load(std::memory_order_relaxed);
+    return s;
+}
+
 unsigned server::worker_count() const noexcept { return impl_->worker_count(); }
 
 }  // namespace ferry

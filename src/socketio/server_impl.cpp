@@ -48,6 +48,7 @@ server_impl::server_impl(server_options options) : options_(std::move(options)) 
                                                      const engineio::http_request& request) {
             on_session(i, s, request);
         };
+        engine_->engine_at(i).on_close_all = [this, i] { workers_[i]->close_streams(); };
     }
     adapter_ = make_local_adapter(*this);
     if (options_.store) {

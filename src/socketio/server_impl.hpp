@@ -12,6 +12,7 @@
 #include <ferry/session_store.hpp>
 #include <ferry/server.hpp>
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,13 @@ public:
     /// Serves HTTP requests outside the Engine.IO path (the daemon's /healthz,
     /// /api, /events). Runs on the worker that read the request. Set before start().
     void set_http_handler(engineio::http_handler handler);
+
+    /// What server::stats() reports.
+    struct {
+        std::atomic<std::uint64_t> slow_consumer_cuts{0};
+        std::atomic<std::uint64_t> recoveries{0};
+        std::atomic<std::uint64_t> recovery_gaps{0};
+    } counters;
 
     /// A fresh Socket.IO socket id (thread-safe).
     std::string make_socket_id();

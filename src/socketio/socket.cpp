@@ -227,6 +227,7 @@ socket_info socket::describe() const {
     info.auth = handshake_.auth;
     info.address = handshake_.address;
     info.transport = std::string(transport());
+    info.time = handshake_.time;
     return info;
 }
 

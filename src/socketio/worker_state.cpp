@@ -19,6 +19,16 @@ void worker_state::join(namespace_impl& nsp, detail::room_member& m, const std::
     for (const auto& h : nsp.handlers().join_room_handlers) h(room, m.member_id());
 }
 
+void worker_state::close_streams() {
+    std::vector<std::shared_ptr<detail::room_member>> all;
+    for (const auto& local : locals_) {
+        if (!local) continue;
+        for (const auto& [id, m] : local->streams) all.push_back(m);
+    }
+    // Closing removes a stream from its map, so they are collected first.
+    for (const auto& m : all) m->disconnect_member(true);
+}
+
 void worker_state::leave(namespace_impl& nsp, detail::room_member& m, const std::string& room) {
     const bool deleted = local(nsp).rooms.remove(room, m);
     for (const auto& h : nsp.handlers().leave_room_handlers) h(room, m.member_id());

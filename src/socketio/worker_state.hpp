@@ -40,6 +40,10 @@ public:
     void join(namespace_impl& nsp, detail::room_member& m, const std::string& room);
     void leave(namespace_impl& nsp, detail::room_member& m, const std::string& room);
 
+    /// Ends every member that is not a Socket.IO socket (SSE streams), in
+    /// every namespace: the server is shutting down.
+    void close_streams();
+
 private:
     unsigned index_;
     std::vector<std::unique_ptr<namespace_local>> locals_;

@@ -347,9 +347,16 @@ int main(int argc, char** argv) {
         ferry::server io(std::move(options));
 
         auto main_nsp = io.of("/");
-        main_nsp.on_connection([main_nsp](ferry::socket_ptr s) {
+        main_nsp.on_connection([main_nsp, &io](ferry::socket_ptr s) {
             install_behaviours(s, main_nsp);
             join_auth_rooms(s);
+            // `stats` acks the server's counters (server::stats()).
+            s->on("stats", [&io](ferry::event& e) {
+                const auto st = io.stats();
+                e.ack(json::object{{"slowConsumerCuts", st.slow_consumer_cuts},
+                                   {"recoveries", st.recoveries},
+                                   {"recoveryGaps", st.recovery_gaps}});
+            });
         });
 
         auto chat = io.of("/chat");

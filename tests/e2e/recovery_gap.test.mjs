@@ -47,6 +47,7 @@ describe('gaps: what was dropped is said, never replayed in part', { skip: skipO
     // Retention keeps the last 5 of the room: ids 16..20.
     assert.deepEqual(gap, { rooms: [room], oldest: offsets[15] });
     assert.deepEqual(idsOf(client), [0], `no partial replay\n${describeWire(client)}`);
+    assert.ok((await ack(client, 'stats')).recoveryGaps >= 1, 'the refused recovery is counted');
     // The gap comes after the CONNECT reply and before anything else of the new session.
     const connectAt = client.log.wire.findLastIndex((p) => p.type === 0);
     assert.equal(client.log.wire[connectAt + 1]?.data?.[0], 'gap', describeWire(client));

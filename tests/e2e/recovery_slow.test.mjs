@@ -53,6 +53,8 @@ describe('slow consumer', { skip: skipOnReference }, () => {
       // disconnected) without waiting for the client to read again.
       await eventually(async () => !(await ack(pub, 'fetch', room)).includes(slowId), 3000,
         `the server to drop the paused client after ${count} events of 1 kB (--max-outbound 20000)`);
+      // Cut with its own reason, and counted.
+      assert.ok((await ack(pub, 'stats')).slowConsumerCuts >= 1);
     } finally {
       tcp.resume();
     }
