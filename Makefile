@@ -5,6 +5,8 @@
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
+HOST ?= 127.0.0.1
+PORT ?= 3000
 FERRY_ARGS ?=
 
 .PHONY: all deps build run test unit e2e asan conformance bench clean
@@ -21,7 +23,7 @@ build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	$(BUILD_DIR)/ferry --host 127.0.0.1 --port 3000 $(FERRY_ARGS)
+	$(BUILD_DIR)/ferry --host $(HOST) --port $(PORT) $(FERRY_ARGS)
 
 test: deps
 	@scripts/bootstrap.sh --with-npm

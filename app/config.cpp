@@ -69,7 +69,10 @@ public:
     template <class T>
     void add(const std::string& name, T& target, const std::string& help) {
         auto* opt = app_.add_option("--" + name, target, help)->envname(env_name(name));
-        if constexpr (!std::is_same_v<T, std::vector<std::string>>) opt->capture_default_str();
+        // A flag given twice takes its last value (`make run FERRY_ARGS=--port 4000`).
+        if constexpr (!std::is_same_v<T, std::vector<std::string>>) {
+            opt->capture_default_str()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+        }
         bindings_.push_back({opt, env_name(name), key_name(name), toml_setter(target)});
     }
 
@@ -118,6 +121,7 @@ parse_outcome parse_config(int argc, char** argv) {
     t.add("connect-timeout", c.connect_timeout_ms, "time to send the Socket.IO CONNECT, ms");
     t.add("max-outbound", c.max_outbound_bytes, "outbound bytes queued per client before it is cut");
     t.add("cors-origin", c.cors_origins, "allowed CORS origin (repeatable, * for any)");
+    t.add("namespace", c.namespaces, "a namespace served besides / (repeatable), e.g. /chat");
     t.add_flag("deflate", c.deflate, "accept permessage-deflate on WebSocket");
     t.add("max-events", c.max_events, "retention: events kept per room");
     t.add("max-age", c.max_age_s, "retention: seconds an event is kept");
@@ -139,6 +143,11 @@ parse_outcome parse_config(int argc, char** argv) {
         if (c.log_format != "text" && c.log_format != "json") throw std::runtime_error("--log-format must be text or json");
         if (c.path.empty() || c.path.front() != '/') throw std::runtime_error("--path must start with /");
         if (c.path.back() != '/') c.path += '/';
+        for (const auto& n : c.namespaces) {
+            if (n.size() < 2 || n.front() != '/' || n.find(',') != std::string::npos) {
+                throw std::runtime_error("--namespace must look like /name (no comma): '" + n + "'");
+            }
+        }
     } catch (const CLI::ParseError& e) {
         return {std::nullopt, app.exit(e)};
     } catch (const toml::parse_error& e) {

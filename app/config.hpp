@@ -27,6 +27,8 @@ struct daemon_config {
     unsigned connect_timeout_ms = 45000;
     std::size_t max_outbound_bytes = 1u << 20;
     std::vector<std::string> cors_origins;
+    /// Namespaces served besides "/" (each with the room protocol and the HTTP API).
+    std::vector<std::string> namespaces;
     bool deflate = false;
     std::string path = "/socket.io/";
     // Retention and recovery.

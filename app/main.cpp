@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
         ferry::server io(std::move(options));
         log_connections(io);
         ferry::app::install_rooms_protocol(io.of("/"));
+        for (const auto& name : c.namespaces) ferry::app::install_rooms_protocol(io.of(name));
         if (c.store == "memory") spdlog::warn("event log in memory: a restart loses every event");
         spdlog::warn("no authorization configured: every client may use every room");
         add_http_endpoints(io, c);

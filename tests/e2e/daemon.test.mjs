@@ -113,6 +113,32 @@ describe('the ferry binary', () => {
   });
 });
 
+describe('configured namespaces', () => {
+  test('--namespace serves the room protocol and /api there; other namespaces are refused', async () => {
+    const port = await freePort();
+    const d = await startDaemon(['--port', String(port), '--store', 'memory', '--namespace', '/chat']);
+    await healthy(port);
+    const s = io(`http://127.0.0.1:${port}/chat`, { forceNew: true, transports: ['websocket'], reconnection: false,
+      auth: { rooms: ['lobby'] } });
+    await once(s, 'connect');
+    const got = once(s, 'said');
+    const r = await fetch(`http://127.0.0.1:${port}/api/emit`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ namespace: '/chat', room: 'lobby', event: 'said', data: 'hi' }) });
+    assert.equal(r.status, 200);
+    const { offset } = await r.json();
+    assert.deepEqual(await got, ['hi', offset]);
+    assert.equal((await s.timeout(5000).emitWithAck('subscribe', 'other')).ok, true);
+    s.disconnect();
+    const other = io(`http://127.0.0.1:${port}/nope`, { forceNew: true, transports: ['websocket'], reconnection: false });
+    assert.match((await connectError(other)).message, /Invalid namespace/);
+    other.close();
+    const bad = spawnSync(daemonPath, ['--namespace', 'chat'], { encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--namespace must look like/);
+    assert.equal(await stop(d), 0);
+  });
+});
+
 describe('the room protocol', () => {
   let daemon;
   let port;
