@@ -102,9 +102,11 @@ void engine::request_flush(std::shared_ptr<session> s) {
     flush_posted_ = true;
     asio::post(context_, [this] {
         flush_posted_ = false;
-        std::vector<std::shared_ptr<session>> batch;
-        batch.swap(dirty_);
-        for (auto& dirty : batch) dirty->flush();
+        // The two lists trade places, keeping their capacity: a flush turn
+        // allocates nothing once the lists have grown to the worker's fan-out.
+        flushing_.swap(dirty_);
+        for (auto& dirty : flushing_) dirty->flush();
+        flushing_.clear();
     });
 }
 

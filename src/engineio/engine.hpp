@@ -113,6 +113,7 @@ private:
     const std::vector<engine*>* group_ = nullptr;
     std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
     std::vector<std::shared_ptr<session>> dirty_;
+    std::vector<std::shared_ptr<session>> flushing_;
     bool flush_posted_ = false;
 };
 
