@@ -219,7 +219,7 @@ private:
     template <class Fn>
     void on_every_worker(Fn fn) {
         for (unsigned i = 0; i < server_.worker_count(); ++i) {
-            asio::post(server_.engine().context_at(i), [this, i, fn] { fn(server_.worker(i)); });
+            server_.worker(i).enqueue(fn, server_.engine().context_at(i));
         }
     }
 

@@ -2,6 +2,8 @@
 
 #include "socketio/namespace_impl.hpp"
 
+#include <boost/asio/post.hpp>
+
 namespace ferry::socketio {
 
 namespace_local& worker_state::local(const namespace_impl& nsp) {
@@ -33,6 +35,24 @@ void worker_state::leave(namespace_impl& nsp, detail::room_member& m, const std:
     const bool deleted = local(nsp).rooms.remove(room, m);
     for (const auto& h : nsp.handlers().leave_room_handlers) h(room, m.member_id());
     if (deleted) nsp.room_deleted_on_worker(room);
+}
+
+void worker_state::enqueue(std::function<void(worker_state&)> op, boost::asio::io_context& context) {
+    {
+        std::lock_guard lock(inbox_mutex_);
+        inbox_.push_back(std::move(op));
+        if (drain_posted_) return;
+        drain_posted_ = true;
+    }
+    boost::asio::post(context, [this] {
+        {
+            std::lock_guard lock(inbox_mutex_);
+            draining_.swap(inbox_);
+            drain_posted_ = false;
+        }
+        for (auto& queued : draining_) queued(*this);
+        draining_.clear();
+    });
 }
 
 }  // namespace ferry::socketio

@@ -7,7 +7,11 @@
 
 #include <ferry/socket.hpp>
 
+#include <boost/asio/io_context.hpp>
+
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -33,6 +37,13 @@ public:
     /// The local state of `nsp` on this worker (created on first use).
     namespace_local& local(const namespace_impl& nsp);
 
+    /// Queues an adapter operation (a broadcast, a join, ...) for this worker.
+    /// Thread-safe. Operations run in the order they were queued, all that
+    /// are waiting in one task: under load a worker takes many broadcasts in
+    /// one turn, and its sessions flush once after them (one write for many
+    /// frames) instead of once per broadcast.
+    void enqueue(std::function<void(worker_state&)> op, boost::asio::io_context& context);
+
     /// A fresh mark for one broadcast on this worker (see socket::delivered_mark).
     std::uint64_t next_mark() noexcept { return ++mark_; }
 
@@ -48,6 +59,10 @@ private:
     unsigned index_;
     std::vector<std::unique_ptr<namespace_local>> locals_;
     std::uint64_t mark_ = 0;
+    std::mutex inbox_mutex_;
+    std::vector<std::function<void(worker_state&)>> inbox_;
+    std::vector<std::function<void(worker_state&)>> draining_;  // trades places with inbox_
+    bool drain_posted_ = false;
 };
 
 }  // namespace ferry::socketio
