@@ -5,6 +5,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=install_lib.sh
+source "$here/scripts/install_lib.sh"
 
 debian_packages=(
   g++ cmake ninja-build pkg-config make
@@ -16,28 +18,8 @@ debian_packages=(
 if ! command -v node > /dev/null; then debian_packages+=(nodejs); fi
 if ! command -v npm > /dev/null; then debian_packages+=(npm); fi
 
-missing=()
-for p in "${debian_packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-
-if ((${#missing[@]})); then
-  echo "bootstrap: installing ${missing[*]}"
-  sudo=""
-  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
-fi
+mapfile -t missing < <(missing_debian_packages "${debian_packages[@]}")
+apt_install bootstrap "${missing[@]}"
 
 # npm packages of the end-to-end tests, installed from the lock file.
-if [[ "${1:-}" == "--with-npm" ]]; then
-  lock="$here/tests/e2e/package-lock.json"
-  stamp="$here/tests/e2e/node_modules/.ferry-lock"
-  if [[ ! -f "$stamp" ]] || ! cmp -s "$lock" "$stamp"; then
-    echo "bootstrap: npm ci in tests/e2e"
-    (cd "$here/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
-    cp "$lock" "$stamp"
-  fi
-fi
+if [[ "${1:-}" == "--with-npm" ]]; then npm_ci_once bootstrap "$here/tests/e2e"; fi

@@ -61,6 +61,9 @@ struct broadcast_packet {
     /// Log sequence of a recoverable event (0: not in the log). Sockets that
     /// are replaying hold it, and drop it when the replay already sent it.
     std::uint64_t sequence = 0;
+    /// The one worker that can hold the recipients (a socket's emit to
+    /// itself), or -1: every worker (and, for a cluster adapter, every node).
+    int only_worker = -1;
     /// The offset in client form ("" when the event is not in the log).
     std::string offset;
     /// JSON text of [name, ...args]: what non-Socket.IO members (SSE streams)

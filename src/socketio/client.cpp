@@ -3,6 +3,7 @@
 #include "engineio/engine.hpp"
 #include "socketio/namespace_impl.hpp"
 #include "socketio/server_impl.hpp"
+#include "socketio/stored_event.hpp"
 #include "socketio/worker_state.hpp"
 
 #include <boost/asio/post.hpp>
@@ -11,13 +12,7 @@
 namespace ferry::socketio {
 namespace asio = boost::asio;
 
-std::vector<engineio::wire_ptr> encode_for_wire(const packet& p) {
-    std::vector<engineio::wire_ptr> out;
-    out.reserve(1 + p.attachments.size());
-    out.push_back(engineio::wire_packet::text(engineio::packet_type::message, encode_text(p)));
-    for (const auto& a : p.attachments) out.push_back(engineio::wire_packet::binary(a));
-    return out;
-}
+std::vector<engineio::wire_ptr> encode_for_wire(const packet& p) { return message_wire(encode_text(p), p.attachments); }
 
 client::client(server_impl& server, worker_state& worker, std::shared_ptr<engineio::session> session,
                ferry::handshake base_handshake)
@@ -42,10 +37,7 @@ void client::start() {
 }
 
 bool client::write(const std::vector<engineio::wire_ptr>& packets) {
-    if (closed_ || cutting_) return false;
-    for (const auto& p : packets) {
-        if (!session_->send(p)) return false;
-    }
+    if (!write_paced(packets)) return false;
     if (session_->queued_bytes() > server_->options().engine.max_outbound_bytes) cut_slow_consumer();
     return true;
 }

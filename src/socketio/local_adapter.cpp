@@ -90,41 +90,32 @@ public:
     explicit local_adapter(server_impl& server) : server_(server) {}
 
     void broadcast(std::shared_ptr<const broadcast_packet> packet) override {
+        if (packet->only_worker >= 0) {
+            const auto i = static_cast<unsigned>(packet->only_worker);
+            server_.worker(i).enqueue([packet](worker_state& worker) { deliver(worker, packet); },
+                                      server_.engine().context_at(i));
+            return;
+        }
         on_every_worker([packet](worker_state& worker) { deliver(worker, packet); });
     }
 
     void add_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
                      std::vector<std::string> rooms, matched_handler done) override {
-        auto count = make_counter(std::move(done));
-        on_every_worker([&nsp, sel, rooms, count](worker_state& worker) {
-            auto members = matching(worker, nsp, sel);
-            for (auto& m : members) {
-                for (const auto& r : rooms) m->join_room(r);
-            }
-            if (count) count->add(members.size());
+        act_on_matches(nsp, sel, std::move(done), [rooms](detail::room_member& m) {
+            for (const auto& r : rooms) m.join_room(r);
         });
     }
 
     void del_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
                      std::vector<std::string> rooms, matched_handler done) override {
-        auto count = make_counter(std::move(done));
-        on_every_worker([&nsp, sel, rooms, count](worker_state& worker) {
-            auto members = matching(worker, nsp, sel);
-            for (auto& m : members) {
-                for (const auto& r : rooms) m->leave_room(r);
-            }
-            if (count) count->add(members.size());
+        act_on_matches(nsp, sel, std::move(done), [rooms](detail::room_member& m) {
+            for (const auto& r : rooms) m.leave_room(r);
         });
     }
 
     void disconnect_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel, bool close,
                             matched_handler done) override {
-        auto count = make_counter(std::move(done));
-        on_every_worker([&nsp, sel, close, count](worker_state& worker) {
-            auto members = matching(worker, nsp, sel);
-            for (auto& m : members) m->disconnect_member(close);
-            if (count) count->add(members.size());
-        });
+        act_on_matches(nsp, sel, std::move(done), [close](detail::room_member& m) { m.disconnect_member(close); });
     }
 
     void list_rooms(namespace_impl& nsp, std::function<void(std::vector<room_count>)> done) override {
@@ -213,6 +204,20 @@ private:
         const int caller = engineio::current_worker();
         return std::make_shared<counter>(server_.worker_count(), [this, caller, done = std::move(done)](std::size_t n) {
             server_.complete_on(caller, [done, n] { done(n); });
+        });
+    }
+
+    // The utility methods: `act` on every member the selection matches, on
+    // every worker; `done` gets how many matched once all workers acted.
+    template <class Act>
+    void act_on_matches(namespace_impl& nsp, const broadcast_operator::selection& sel, matched_handler done,
+                        Act act) {
+        auto count = make_counter(std::move(done));
+        on_every_worker([&nsp, sel, count, act](worker_state& worker) {
+            // Owned copies: acting changes the room index being matched.
+            auto members = matching(worker, nsp, sel);
+            for (auto& m : members) act(*m);
+            if (count) count->add(members.size());
         });
     }
 

@@ -19,15 +19,17 @@ namespace ferry::socketio {
 
 void server_impl::publish(namespace_impl& nsp, const broadcast_operator::selection& sel, std::string_view name,
                           const args& a, std::function<void(result<std::string>)> done,
-                          std::string idempotency_key) {
+                          std::string idempotency_key, int only_worker) {
     auto b = std::make_shared<broadcast_packet>();
     b->nsp = &nsp;
     b->selection = sel;
+    b->only_worker = only_worker;
     if (!store() || sel.is_volatile) {
         // Volatile events are never stored (Socket.IO's rule): they may be
         // dropped anyway, and a replay must not resurrect them.
-        b->wire = encode_for_wire(make_event_packet(nsp.name(), name, a));
+        // One serialization serves the Socket.IO frame and the SSE frame.
         b->payload = std::make_shared<const std::string>(event_payload(name, a));
+        b->wire = stored_event_wire(nsp.name(), *b->payload, a.attachments, {});
         adapter_->broadcast(std::move(b));
         if (done) done(std::string());
         return;

@@ -56,7 +56,8 @@ public:
     /// store's error (then nothing was delivered). Without, it is delivered
     /// at once and `done` gets an empty offset. Thread-safe.
     void publish(namespace_impl& nsp, const broadcast_operator::selection& sel, std::string_view name,
-                 const args& a, std::function<void(result<std::string>)> done, std::string idempotency_key = {});
+                 const args& a, std::function<void(result<std::string>)> done, std::string idempotency_key = {},
+                 int only_worker = -1);
 
     /// Writes the recoverable state of `s` (no-op without a store).
     void save_session(const socket& s, bool disconnected);

@@ -94,7 +94,8 @@ void socket::emit_args(std::string_view name, const args& a) {
         for (const auto& h : outgoing_handlers_) h(name, a);
         broadcast_operator::selection sel;
         sel.rooms.push_back(id_);
-        client_->server().publish(*nsp_, sel, name, a, nullptr);
+        // Only this socket's worker can hold the recipient: the others are not asked.
+        client_->server().publish(*nsp_, sel, name, a, nullptr, {}, static_cast<int>(client_->worker().index()));
         return;
     }
     send_packet_args(name, a, std::nullopt);

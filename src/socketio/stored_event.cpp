@@ -48,6 +48,10 @@ std::string event_packet_text(std::string_view nsp, std::string_view payload, st
     }
     // payload is "[name,...]": splice the offset in before the closing bracket.
     // Offsets are made of [A-Za-z0-9_-], so they need no JSON escaping.
+    if (offset.empty()) {
+        out.append(payload);  // not in the log: nothing to append
+        return out;
+    }
     out.append(payload.substr(0, payload.size() - 1));
     out += ",\"";
     out += offset;
@@ -55,15 +59,18 @@ std::string event_packet_text(std::string_view nsp, std::string_view payload, st
     return out;
 }
 
+std::vector<engineio::wire_ptr> message_wire(std::string_view text, const std::vector<std::string>& attachments) {
+    std::vector<engineio::wire_ptr> out;
+    out.reserve(1 + attachments.size());
+    out.push_back(engineio::wire_packet::text(engineio::packet_type::message, text));
+    for (const auto& a : attachments) out.push_back(engineio::wire_packet::binary(a));
+    return out;
+}
+
 std::vector<engineio::wire_ptr> stored_event_wire(std::string_view nsp, std::string_view payload,
                                                   const std::vector<std::string>& attachments,
                                                   std::string_view offset) {
-    std::vector<engineio::wire_ptr> out;
-    out.reserve(1 + attachments.size());
-    out.push_back(engineio::wire_packet::text(engineio::packet_type::message,
-                                              event_packet_text(nsp, payload, attachments.size(), offset)));
-    for (const auto& a : attachments) out.push_back(engineio::wire_packet::binary(a));
-    return out;
+    return message_wire(event_packet_text(nsp, payload, attachments.size(), offset), attachments);
 }
 
 }  // namespace ferry::socketio

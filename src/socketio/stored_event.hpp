@@ -27,9 +27,13 @@ packet make_event_packet(std::string_view nsp, std::string_view name, const args
 std::string event_payload(std::string_view name, const args& a);
 
 /// The Socket.IO text of an EVENT carrying `payload` (a JSON array text, as
-/// event_payload makes it) with `offset` appended as its last argument.
+/// event_payload makes it) with `offset` appended as its last argument (none
+/// when `offset` is empty: an event that is not in the log).
 std::string event_packet_text(std::string_view nsp, std::string_view payload, std::size_t attachments,
                               std::string_view offset);
+
+/// The Engine.IO packets of one Socket.IO packet: its text, then its binary attachments.
+std::vector<engineio::wire_ptr> message_wire(std::string_view text, const std::vector<std::string>& attachments);
 
 /// The Engine.IO packets of a stored event: the text packet, then its attachments.
 std::vector<engineio::wire_ptr> stored_event_wire(std::string_view nsp, std::string_view payload,

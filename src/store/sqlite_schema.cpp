@@ -1,8 +1,9 @@
 #include "store/sqlite_schema.hpp"
 
+#include "store/sqlite_meta.hpp"
+
 #include "store/epoch.hpp"
 
-#include <fstream>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -35,28 +36,9 @@ CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY, seq INTEGER NOT NUL
 CREATE INDEX IF NOT EXISTS idempotency_by_time ON idempotency(time);
 )sql";
 
-std::optional<std::string> meta_text(database& db, const char* key) {
-    auto s = db.prepare("SELECT value FROM meta WHERE key = ?1");
-    s.bind_text(1, key);
-    if (!s.step()) return std::nullopt;
-    return s.text(0);
-}
 
-std::int64_t meta_int(database& db, const char* key, std::int64_t fallback) {
-    auto s = db.prepare("SELECT value FROM meta WHERE key = ?1");
-    s.bind_text(1, key);
-    return s.step() ? s.int64(0) : fallback;
-}
 
-void set_meta_text(database& db, const char* key, const std::string& value) {
-    auto s = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)");
-    s.bind_text(1, key).bind_text(2, value).run();
-}
 
-void set_meta_int(database& db, const char* key, std::int64_t value) {
-    auto s = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)");
-    s.bind_text(1, key).bind(2, value).run();
-}
 
 const char* synchronous_name(durability mode) { return mode == durability::sync ? "full" : "normal"; }
 
@@ -102,12 +84,6 @@ void load(database& db, loaded_state& state, std::int64_t keys_since_ms) {
 
 }  // namespace
 
-std::string current_boot_id() {
-    std::ifstream in("/proc/sys/kernel/random/boot_id");
-    std::string id;
-    std::getline(in, id);
-    return id;
-}
 
 loaded_state open_database(database& db, durability mode, std::int64_t keys_since_ms) {
     {
@@ -140,21 +116,18 @@ loaded_state open_database(database& db, durability mode, std::int64_t keys_sinc
             // hold, and their sequences would be reused. Start a new history.
             // A crash of the process alone (kill -9) loses no commit in WAL
             // mode, so the epoch is kept then.
-            const bool unclean = meta_int(db, "clean", 1) == 0;
             const bool was_normal = meta_text(db, "synchronous").value_or("normal") == "normal";
-            const auto last_boot = meta_text(db, "boot_id").value_or("");
-            if (unclean && was_normal && (boot_id.empty() || last_boot != boot_id)) {
+            if (was_normal && unclean_across_reboot(db, boot_id)) {
                 state.epoch = make_epoch();
                 state.new_epoch = true;
             }
         }
         state.last_sequence = static_cast<std::uint64_t>(meta_int(db, "last_seq", 0));
-        set_meta_int(db, "schema", schema_version);
-        set_meta_text(db, "epoch", state.epoch);
-        set_meta_int(db, "last_seq", static_cast<std::int64_t>(state.last_sequence));
-        set_meta_int(db, "clean", 0);
-        set_meta_text(db, "boot_id", boot_id);
-        set_meta_text(db, "synchronous", synchronous_name(mode));
+        set_meta(db, "schema", std::int64_t{schema_version});
+        set_meta(db, "epoch", state.epoch);
+        set_meta(db, "last_seq", static_cast<std::int64_t>(state.last_sequence));
+        mark_in_use(db, boot_id);
+        set_meta(db, "synchronous", synchronous_name(mode));
         load(db, state, keys_since_ms);
         db.exec("COMMIT");
     } catch (...) {
@@ -165,9 +138,6 @@ loaded_state open_database(database& db, durability mode, std::int64_t keys_sinc
     return state;
 }
 
-void close_database(database& db) {
-    db.exec("PRAGMA synchronous=FULL");
-    set_meta_int(db, "clean", 1);
-}
+void close_database(database& db) { mark_clean(db); }
 
 }  // namespace ferry::store

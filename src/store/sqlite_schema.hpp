@@ -58,7 +58,5 @@ loaded_state open_database(database& db, durability mode, std::int64_t keys_sinc
 /// Marks a clean shutdown, durably. Call after the last commit.
 void close_database(database& db);
 
-/// This boot of the machine (Linux boot_id), empty when unknown.
-std::string current_boot_id();
 
 }  // namespace ferry::store

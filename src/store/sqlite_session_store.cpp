@@ -11,6 +11,7 @@
 #include "store/list_codec.hpp"
 #include "store/retention.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/sqlite_meta.hpp"
 #include "store/sqlite_schema.hpp"
 
 #include <algorithm>
@@ -79,26 +80,9 @@ std::int64_t cutoff_ms(std::int64_t now_ms, std::chrono::milliseconds max_age) {
     return cutoff;
 }
 
-std::optional<std::string> meta_text(database& db, const char* key) {
-    auto s = db.prepare("SELECT value FROM meta WHERE key = ?1");
-    s.bind_text(1, key);
-    if (!s.step()) return std::nullopt;
-    return s.text(0);
-}
 
-std::int64_t meta_int(database& db, const char* key, std::int64_t fallback) {
-    auto s = db.prepare("SELECT value FROM meta WHERE key = ?1");
-    s.bind_text(1, key);
-    return s.step() ? s.int64(0) : fallback;
-}
 
-void set_meta(database& db, const char* key, const std::string& value) {
-    db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)").bind_text(1, key).bind_text(2, value).run();
-}
 
-void set_meta(database& db, const char* key, std::int64_t value) {
-    db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)").bind_text(1, key).bind(2, value).run();
-}
 
 // Runs in the constructor, before the writer thread starts. Returns the schema
 // version, so that it can initialise a member ahead of the statements that
@@ -133,10 +117,8 @@ std::int64_t open_file(database& db, std::int64_t now_ms, std::chrono::milliseco
         // sockets last were (a room joined, then missing). Recovering from one
         // would replay too little without a gap; a new session is the honest
         // answer. kill -9 alone loses no commit in WAL mode: records are kept.
-        const bool unclean = meta_int(db, "clean", 1) == 0;
-        if (unclean && (boot_id.empty() || meta_text(db, "boot_id") != boot_id)) db.exec("DELETE FROM sessions");
-        set_meta(db, "clean", std::int64_t{0});
-        set_meta(db, "boot_id", boot_id);
+        if (unclean_across_reboot(db, boot_id)) db.exec("DELETE FROM sessions");
+        mark_in_use(db, boot_id);
         // Still marked connected: the previous run ended without writing their
         // disconnect (kill -9, crash, power cut). Their clients are
         // reconnecting now, so the recovery window starts now.
@@ -157,11 +139,7 @@ std::int64_t open_file(database& db, std::int64_t now_ms, std::chrono::milliseco
     return schema_version;
 }
 
-// Marks a clean shutdown, durably. Call after the last commit.
-void close_file(database& db) {
-    db.exec("PRAGMA synchronous=FULL");
-    set_meta(db, "clean", std::int64_t{1});
-}
+void close_file(database& db) { mark_clean(db); }
 
 }  // namespace
 

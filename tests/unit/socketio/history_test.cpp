@@ -69,6 +69,50 @@ TEST(History, PublishCarriesIncreasingOffsets) {
     EXPECT_LT(first->sequence, second->sequence);
 }
 
+// A memory store whose appends fail while `failing` is set (a full disk, say).
+class flaky_store final : public ferry::event_store {
+public:
+    bool failing = false;
+    const std::string& epoch() const noexcept override { return inner_->epoch(); }
+    void append(ferry::event_record r, std::function<void(ferry::result<ferry::offset>)> done) override {
+        if (failing) return done(ferry::make_error_code(ferry::error::store_unavailable));
+        inner_->append(std::move(r), std::move(done));
+    }
+    void read_after(ferry::offset after, std::string nsp, std::vector<std::string> rooms, std::size_t limit,
+                    std::function<void(ferry::result<ferry::read_page>)> done) override {
+        inner_->read_after(std::move(after), std::move(nsp), std::move(rooms), limit, std::move(done));
+    }
+    ferry::offset head(std::string_view nsp, std::string_view room) override { return inner_->head(nsp, room); }
+    ferry::offset position() override { return inner_->position(); }
+    void trim() override { inner_->trim(); }
+    void flush() override { inner_->flush(); }
+
+private:
+    std::unique_ptr<ferry::event_store> inner_ = ferry::make_memory_store();
+};
+
+TEST(History, AFailedAppendIsReportedAndLeavesNoTrace) {
+    auto store = std::make_shared<flaky_store>();
+    ferry::server_options o;
+    o.workers = 1;
+    o.store = store;
+    ferry::server io(o);
+    store->failing = true;
+    std::optional<boost::system::error_code> failure;
+    io.of("/").to("a").publish("msg", ferry::make_args(1), [&](ferry::result<std::string> r) {
+        ASSERT_FALSE(r.has_value());
+        failure = r.error();
+    });
+    ASSERT_TRUE(failure.has_value());
+    EXPECT_EQ(*failure, ferry::make_error_code(ferry::error::store_unavailable));
+    store->failing = false;
+    const auto next = publish(io, "a", 2);
+    auto page = read(io, "a", "", 10);
+    ASSERT_EQ(page.events.size(), 1u);  // only the event that was stored
+    EXPECT_EQ(page.events[0].offset, next);
+    EXPECT_EQ(page.events[0].args.values.at(0).as_int64(), 2);
+}
+
 TEST(History, WithoutAStoreIsUnavailable) {
     ferry::server_options o;
     o.workers = 1;

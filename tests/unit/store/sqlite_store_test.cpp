@@ -36,24 +36,8 @@ protected:
     std::unique_ptr<store::sqlite_store> open() { return open(options()); }
 
     // A query on a connection of our own, as an operator or a second process would see the file.
-    std::int64_t count(const char* sql) const {
-        sqlite3* db = nullptr;
-        EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-        sqlite3_stmt* s = nullptr;
-        EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-        std::int64_t n = -1;
-        if (sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-        sqlite3_close(db);
-        return n;
-    }
-
-    void exec(const std::string& sql) const {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-        sqlite3_close(db);
-    }
+    std::int64_t count(const char* sql) const { return sql_count(path_, sql); }
+    void exec(const std::string& sql) const { sql_exec(path_, sql); }
 
     void remove_files() const {
         for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
