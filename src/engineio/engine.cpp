@@ -100,14 +100,25 @@ void engine::request_flush(std::shared_ptr<session> s) {
     dirty_.push_back(std::move(s));
     if (flush_posted_) return;
     flush_posted_ = true;
-    asio::post(context_, [this] {
-        flush_posted_ = false;
-        // The two lists trade places, keeping their capacity: a flush turn
-        // allocates nothing once the lists have grown to the worker's fan-out.
-        flushing_.swap(dirty_);
-        for (auto& dirty : flushing_) dirty->flush();
-        flushing_.clear();
-    });
+    asio::post(context_, [this] { run_flush(); });
+}
+
+void engine::run_flush() {
+    // The first turn always yields once: handlers already ready (the next
+    // pipelined request, a broadcast arriving) run first and add their frames.
+    // Then the flush waits only while the layer above has work queued.
+    if (flush_deferrals_ == 0 || (flush_deferrals_ < max_flush_deferrals && work_pending && work_pending())) {
+        ++flush_deferrals_;
+        asio::post(context_, [this] { run_flush(); });
+        return;
+    }
+    flush_deferrals_ = 0;
+    flush_posted_ = false;
+    // The two lists trade places, keeping their capacity: a flush turn
+    // allocates nothing once the lists have grown to the worker's fan-out.
+    flushing_.swap(dirty_);
+    for (auto& dirty : flushing_) dirty->flush();
+    flushing_.clear();
 }
 
 void engine::add_cors_headers(const http_request& request, http_response& response) const {

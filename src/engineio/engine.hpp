@@ -81,7 +81,11 @@ public:
 
     /// Flushes `s` once the current handler returns; all sessions that asked
     /// during one handler are flushed by one posted task (one write each).
+    /// While work_pending says more is queued for this worker, the flush
+    /// waits behind it (at most max_flush_deferrals turns), so under load one
+    /// write carries the frames of many broadcasts; an idle worker flushes at once.
     void request_flush(std::shared_ptr<session> s);
+    static constexpr unsigned max_flush_deferrals = 16;
 
     /// Adds CORS headers to a response, following the options.
     void add_cors_headers(const http_request& request, http_response& response) const;
@@ -90,6 +94,9 @@ public:
     std::function<void(const std::shared_ptr<session>&, const http_request&)> on_session;
     /// Serves requests outside the Engine.IO path.
     http_handler on_http;
+    /// Whether the layer above has work queued for this worker that will
+    /// produce more frames (its inbox of broadcasts). Called on this worker.
+    std::function<bool()> work_pending;
     /// Runs at the start of close_all, for connections this engine does not
     /// own (Server-Sent Events streams).
     std::function<void()> on_close_all;
@@ -104,6 +111,7 @@ private:
                                http_request& request);
     void reject(http_connection& connection, const http_request& request,
                 engine_error_code code);
+    void run_flush();
     bool migrate_if_foreign(const std::shared_ptr<http_connection>& connection,
                             http_request& request, std::string_view sid);
 
@@ -115,6 +123,7 @@ private:
     std::vector<std::shared_ptr<session>> dirty_;
     std::vector<std::shared_ptr<session>> flushing_;
     bool flush_posted_ = false;
+    unsigned flush_deferrals_ = 0;
 };
 
 /// The message of an Engine.IO error code, as the reference server words it.

@@ -6,7 +6,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 namespace ferry::engineio {
@@ -16,6 +15,7 @@ using boost::system::error_code;
 
 namespace {
 constexpr std::uint32_t header_limit = 16 * 1024;
+constexpr std::size_t read_chunk = 16 * 1024;
 }
 
 http_connection::http_connection(asio::ip::tcp::socket socket, engine& owner,
@@ -42,36 +42,65 @@ void http_connection::read_next() {
     // The body limit depends on the path (Engine.IO's max_payload, or the
     // application's max_http_body), so it is set once the header is read.
     parser_->body_limit(boost::none);
-    http::async_read_header(socket_, buffer_, *parser_,
-                            [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+    header_checked_ = false;
+    parse_buffered();
 }
 
-void http_connection::on_header(error_code ec) {
-    if (closed_) return;
-    if (ec) return on_read(ec);
+// The parser is fed from the connection's buffer by hand rather than through
+// http::async_read: a request that is already buffered (pipelined behind the
+// previous one) is handled in this turn, not after a posted completion per
+// read step. A publisher's pipelined requests then reach the fan-out together.
+void http_connection::parse_buffered() {
+    while (!parser_->is_done()) {
+        if (buffer_.size() == 0) return read_more();
+        error_code ec;
+        const std::size_t used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == http::error::need_more) {
+            if (used == 0) return read_more();  // the header is not whole yet
+            continue;
+        }
+        if (ec) return on_read(ec);
+        if (parser_->is_header_done() && !header_checked_) {
+            header_checked_ = true;
+            if (!check_header()) return;
+        }
+    }
+    on_read({});
+}
+
+void http_connection::read_more() {
+    socket_.async_read_some(buffer_.prepare(read_chunk), [self = shared_from_this()](error_code ec, std::size_t n) {
+        if (self->closed_) return;
+        self->buffer_.commit(n);
+        if (ec == asio::error::eof) {
+            // A clean end between requests; a request cut short is malformed.
+            return self->on_read(self->parser_->got_some() ? http::error::partial_message : http::error::end_of_stream);
+        }
+        if (ec) return self->on_read(ec);
+        self->parse_buffered();
+    });
+}
+
+bool http_connection::check_header() {
     const std::uint64_t limit = engine_->body_limit_for(parser_->get().target());
     if (const auto length = parser_->content_length(); length && *length > limit) {
-        return on_read(http::error::body_limit);
+        on_read(http::error::body_limit);
+        return false;
     }
     parser_->body_limit(limit);
-    if (parser_->is_done()) return on_read({});
-    if (boost::beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+    if (!parser_->is_done() && buffer_.size() == 0 &&
+        boost::beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
         // curl sends large bodies only after this (or after waiting a second); RFC 9110 section 10.1.1.
         static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
         asio::async_write(socket_, asio::buffer(go_on.data(), go_on.size()),
                           [self = shared_from_this()](error_code write_ec, std::size_t) {
                               if (write_ec) return self->close();
-                              self->read_body();
+                              self->parse_buffered();
                           });
-        return;
+        return false;
     }
-    read_body();
-}
-
-void http_connection::read_body() {
-    if (closed_) return;
-    http::async_read(socket_, buffer_, *parser_,
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    return true;
 }
 
 void http_connection::on_read(error_code ec) {

@@ -69,8 +69,9 @@ public:
 
 private:
     void read_next();
-    void on_header(boost::system::error_code ec);
-    void read_body();
+    void parse_buffered();
+    void read_more();
+    bool check_header();
     void on_read(boost::system::error_code ec);
     void handle(http_request request);
     void watch_for_abort();
@@ -84,6 +85,7 @@ private:
     std::function<void()> on_abort_;
     std::string remote_address_;
     bool keep_alive_ = true;
+    bool header_checked_ = false;
     bool parked_ = false;
     bool closed_ = false;
 };

@@ -68,6 +68,7 @@ private:
     void process();
     void write_control(ws_opcode opcode, std::string_view payload);
     void start_write();
+    void gather();
     void on_write(boost::system::error_code ec);
     std::string_view frame_of(const wire_packet& p) const;
     void finish(std::string_view reason);

@@ -49,6 +49,7 @@ server_impl::server_impl(server_options options) : options_(std::move(options)) 
             on_session(i, s, request);
         };
         engine_->engine_at(i).on_close_all = [this, i] { workers_[i]->close_streams(); };
+        engine_->engine_at(i).work_pending = [this, i] { return workers_[i]->has_queued(); };
     }
     adapter_ = make_local_adapter(*this);
     if (options_.store) {

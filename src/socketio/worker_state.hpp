@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -44,6 +45,9 @@ public:
     /// frames) instead of once per broadcast.
     void enqueue(std::function<void(worker_state&)> op, boost::asio::io_context& context);
 
+    /// Whether operations are queued and not yet taken. Any thread.
+    bool has_queued() const noexcept { return drain_posted_.load(std::memory_order_relaxed); }
+
     /// A fresh mark for one broadcast on this worker (see socket::delivered_mark).
     std::uint64_t next_mark() noexcept { return ++mark_; }
 
@@ -62,7 +66,7 @@ private:
     std::mutex inbox_mutex_;
     std::vector<std::function<void(worker_state&)>> inbox_;
     std::vector<std::function<void(worker_state&)>> draining_;  // trades places with inbox_
-    bool drain_posted_ = false;
+    std::atomic<bool> drain_posted_{false};
 };
 
 }  // namespace ferry::socketio
