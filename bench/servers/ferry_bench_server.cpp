@@ -88,8 +88,7 @@ int main(int argc, char** argv) {
         if (store == "memory") options.store = ferry::make_memory_store();
         ferry::server io(std::move(options));
         io.on_connection([](ferry::socket_ptr socket) {
-            const auto& query = socket->handshake().query;
-            if (auto it = query.find("room"); it != query.end() && !it->second.empty()) socket->join(it->second);
+            if (auto room = socket->handshake().query("room"); room && !room->empty()) socket->join(*room);
         });
         add_publish_endpoint(io);
         const auto bound = io.listen(host, port);

@@ -6,6 +6,7 @@
 #include <ferry/broadcast.hpp>
 #include <ferry/detail/room_member.hpp>
 #include <ferry/error.hpp>
+#include <ferry/handshake.hpp>
 
 #include <boost/json/value.hpp>
 
@@ -32,17 +33,6 @@ class client;
 class worker_state;
 class namespace_impl;
 }  // namespace socketio
-
-/// What the client sent when it connected (Socket.IO's `socket.handshake`).
-struct handshake {
-    std::unordered_map<std::string, std::string> headers;  ///< request headers, lower-case names
-    std::unordered_map<std::string, std::string> query;    ///< query parameters
-    boost::json::value auth;                               ///< CONNECT payload, {} when absent
-    std::string address;                                   ///< remote address
-    std::string url;                                       ///< request target
-    std::chrono::system_clock::time_point time;            ///< connection time
-    bool secure = false;                                   ///< TLS
-};
 
 /// Handler of a named event.
 using event_handler = std::function<void(event&)>;

@@ -149,8 +149,7 @@ void ws_connection::start_write() {
             return;
         }
         if (!ec && written == asio::buffer_size(buffers_)) {
-            writing_ = false;
-            in_flight_.clear();
+            written_all();
             if (!preamble_.empty() || !control_out_.empty() || !pending_.empty()) continue;
             if (close_after_write_) {
                 // As after an asynchronous write: whoever closed finishes its
@@ -208,9 +207,16 @@ std::string_view ws_connection::frame_of(const wire_packet& p) const {
     return p.ws_frame();
 }
 
-void ws_connection::on_write(error_code ec) {
+void ws_connection::written_all() {
     writing_ = false;
     in_flight_.clear();
+    // Control bytes are rare after the 101 response: its ~250 bytes are not
+    // kept for the life of an idle connection.
+    if (!control_in_flight_.empty()) std::string().swap(control_in_flight_);
+}
+
+void ws_connection::on_write(error_code ec) {
+    written_all();
     if (finished_) return;
     if (ec) return finish("transport error");
     if (!preamble_.empty() || !control_out_.empty() || !pending_.empty()) return start_write();

@@ -69,6 +69,7 @@ private:
     void write_control(ws_opcode opcode, std::string_view payload);
     void start_write();
     void gather();
+    void written_all();
     void on_write(boost::system::error_code ec);
     std::string_view frame_of(const wire_packet& p) const;
     void finish(std::string_view reason);

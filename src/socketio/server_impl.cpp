@@ -21,17 +21,22 @@ unsigned effective_workers(unsigned requested) {
 }
 
 ferry::handshake make_handshake(const engineio::http_request& request, const engineio::session& s) {
-    ferry::handshake hs;
+    std::string headers;
     for (const auto& field : request) {
-        std::string name(field.name_string());
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-        hs.headers.emplace(std::move(name), std::string(field.value()));
+        const auto name = field.name_string();
+        const auto value = field.value();
+        const std::size_t at = headers.size();
+        headers.append(name.data(), name.size());
+        std::transform(headers.begin() + static_cast<std::ptrdiff_t>(at), headers.end(), headers.begin() + static_cast<std::ptrdiff_t>(at),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        headers += ": ";
+        headers.append(value.data(), value.size());
+        headers += "\r\n";
     }
-    if (auto url = boost::urls::parse_origin_form(request.target())) {
-        for (auto param : url->params()) hs.query.emplace(param.key, param.value);
-    }
+    const auto target = request.target();
+    ferry::handshake hs;
+    hs.request = std::make_shared<const ferry::request_head>(std::string_view(target.data(), target.size()), headers);
     hs.address = s.remote_address();
-    hs.url = std::string(request.target());
     hs.time = std::chrono::system_clock::now();
     hs.auth = boost::json::object{};
     return hs;

@@ -1,0 +1,76 @@
+#include <ferry/handshake.hpp>
+
+#include <boost/url/parse.hpp>
+
+namespace ferry {
+namespace {
+
+bool same_name(std::string_view a, std::string_view lower) {
+    if (a.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char c = a[i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != lower[i]) return false;
+    }
+    return true;
+}
+
+// Calls fn(name, value) for each "name: value\r\n" line until it returns true.
+template <class Fn>
+void for_each_header(std::string_view block, Fn&& fn) {
+    while (!block.empty()) {
+        const std::size_t eol = block.find("\r\n");
+        const std::string_view line = block.substr(0, eol);
+        block = eol == std::string_view::npos ? std::string_view() : block.substr(eol + 2);
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        if (fn(line.substr(0, colon), value)) return;
+    }
+}
+
+}  // namespace
+
+request_head::request_head(std::string_view target, std::string_view headers) : target_size_(target.size()) {
+    text_.reserve(target.size() + headers.size());
+    text_.append(target);
+    text_.append(headers);
+}
+
+std::optional<std::string_view> request_head::header(std::string_view name) const {
+    std::optional<std::string_view> found;
+    for_each_header(std::string_view(text_).substr(target_size_), [&](std::string_view n, std::string_view v) {
+        if (!same_name(name, n)) return false;
+        found = v;
+        return true;
+    });
+    return found;
+}
+
+std::vector<std::pair<std::string_view, std::string_view>> request_head::headers() const {
+    std::vector<std::pair<std::string_view, std::string_view>> out;
+    for_each_header(std::string_view(text_).substr(target_size_), [&](std::string_view n, std::string_view v) {
+        out.emplace_back(n, v);
+        return false;
+    });
+    return out;
+}
+
+std::optional<std::string> request_head::query(std::string_view name) const {
+    auto url = boost::urls::parse_origin_form(target());
+    if (!url) return std::nullopt;
+    auto it = url->params().find(name);
+    if (it == url->params().end()) return std::nullopt;
+    return std::string((*it).value);
+}
+
+std::unordered_map<std::string, std::string> request_head::query_params() const {
+    std::unordered_map<std::string, std::string> out;
+    if (auto url = boost::urls::parse_origin_form(target())) {
+        for (auto param : url->params()) out.emplace(param.key, param.value);
+    }
+    return out;
+}
+
+}  // namespace ferry
