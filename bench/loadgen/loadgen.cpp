@@ -8,7 +8,15 @@
 //   ws   plain WebSocket (the raw ceiling server, Nchan's websocket endpoint);
 //   sse  EventSource-style GET text/event-stream (chunked or not), with
 //        Last-Event-ID on reconnect.
-// and publishes over HTTP/1.1 keep-alive.
+// and publishes over HTTP/1.1 keep-alive: the message as the raw body
+// (ferry_bench_server, the Node peer, Nchan), or wrapped in the JSON of the
+// daemon's `POST /api/emit` (--emit-room).
+//
+// Modes: subscribe (fan-out and latency), idle (connect rate, memory),
+// publish, and recover: connect, publish one message (so every client has a
+// resume point), cut every connection with a TCP reset, publish while they
+// are away, reconnect them all with their resume point, and time until every
+// client holds every message, each exactly once.
 //
 // Every published message carries `@@<seq>:<send time, steady clock ns>:`
 // followed by padding; receivers find the marker in whatever framing the
@@ -78,6 +86,15 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
         if (a != b) return false;
     }
     return true;
+}
+
+std::string json_escape(const std::string& s) {
+    std::string o;
+    for (char ch : s) {
+        if (ch == '"' || ch == '\\') o += '\\';
+        if (static_cast<unsigned char>(ch) >= 0x20) o += ch;
+    }
+    return o;
 }
 
 // Finds a header's value in an HTTP head (case-insensitive name); empty when absent.
@@ -239,7 +256,7 @@ proc_sample sample_procs(const std::vector<int>& pids) {
 enum class proto { sio, ws, sse };
 
 struct config {
-    std::string mode = "subscribe";  // subscribe | idle | publish
+    std::string mode = "subscribe";  // subscribe | idle | publish | recover
     proto protocol = proto::sio;
     url target;
     bool has_target = false;
@@ -255,13 +272,20 @@ struct config {
     std::vector<int> pids;
     double timeout_s = 120;
     double stall_s = 10;  // subscribe: give up after this long without a delivery
-    double settle_s = 2;  // idle: wait before sampling RSS
+    double settle_s = 2;  // idle: wait before sampling RSS; recover: wait for late duplicates
+    double cut_pause_s = 0.5;  // recover: between the cut and the publishing, so the server sees every drop
     bool reconnect = false;
+    std::string emit_room;  // non-empty: publish as the daemon's POST /api/emit JSON to this room
     std::string label;
+
+    // Sequences published: recover adds the one message sent before the cut.
+    std::uint64_t sequences() const { return messages + (mode == "recover" ? 1 : 0); }
 };
 
 // ---------------------------------------------------------------------------
-// Publisher: HTTP/1.1 keep-alive POSTs, `window` in flight (pipelined).
+// Publisher: HTTP/1.1 keep-alive POSTs, `window` in flight (pipelined). The
+// body is the stamped message, or with --emit-room the daemon's
+// {"room":R,"event":"m","data":"<message>"}.
 
 struct publish_result {
     std::uint64_t sent = 0;
@@ -274,7 +298,8 @@ class publisher {
 public:
     explicit publisher(const config& cfg) : cfg_(cfg), u_(cfg.publish_target) {}
 
-    publish_result run(const std::atomic<bool>& stop) {
+    // Publishes sequences [first, first + count).
+    publish_result run(const std::atomic<bool>& stop, std::uint64_t first, std::uint64_t count) {
         publish_result r;
         fd_ = socket(AF_INET, SOCK_STREAM, 0);
         if (fd_ < 0) die("publisher socket");
@@ -282,18 +307,23 @@ public:
         setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (connect(fd_, reinterpret_cast<const sockaddr*>(&u_.addr), sizeof u_.addr) != 0)
             die("publisher cannot connect to " + u_.host + ":" + std::to_string(u_.port));
+        const bool emit = !cfg_.emit_room.empty();
+        const std::string prefix = emit ? "{\"room\":\"" + json_escape(cfg_.emit_room) + "\",\"event\":\"m\",\"data\":\"" : "";
+        const std::string suffix = emit ? "\"}" : "";
         const std::string head = "POST " + u_.target() + " HTTP/1.1\r\nHost: " + u_.host + ":" +
-                                 std::to_string(u_.port) +
-                                 "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(cfg_.size) +
+                                 std::to_string(u_.port) + "\r\nContent-Type: " +
+                                 (emit ? "application/json" : "text/plain") +
+                                 "\r\nContent-Length: " + std::to_string(prefix.size() + cfg_.size + suffix.size()) +
                                  "\r\n\r\n";
-        std::string request = head + std::string(cfg_.size, 'x');
-        char* body = request.data() + head.size();
+        std::string request = head + prefix + std::string(cfg_.size, 'x') + suffix;
+        char* body = request.data() + head.size() + prefix.size();
         const std::uint64_t window = std::max(1u, cfg_.window);
         std::uint64_t in_flight = 0;
         r.start_ns = now_ns();
-        for (std::uint64_t seq = 0; seq < cfg_.messages && !stop.load(std::memory_order_relaxed); ++seq) {
+        for (std::uint64_t i = 0; i < count && !stop.load(std::memory_order_relaxed); ++i) {
+            const std::uint64_t seq = first + i;
             if (cfg_.rate > 0) {
-                const auto due = r.start_ns + static_cast<std::uint64_t>(static_cast<double>(seq) * 1e9 / cfg_.rate);
+                const auto due = r.start_ns + static_cast<std::uint64_t>(static_cast<double>(i) * 1e9 / cfg_.rate);
                 for (std::uint64_t t = now_ns(); t < due; t = now_ns()) {
                     const std::uint64_t wait = due - t;
                     if (wait > 200'000) std::this_thread::sleep_for(std::chrono::nanoseconds(wait - 100'000));
@@ -392,6 +422,7 @@ struct connection {
     std::uint64_t received = 0;
     std::uint64_t unique = 0;
     std::uint64_t duplicates = 0;
+    char sid[64] = {};     // Socket.IO: the session id (a recovered session keeps it)
     char pid[64] = {};     // Socket.IO recovery: private session id
     char offset[64] = {};  // Socket.IO recovery: offset of the last event
     char last_id[64] = {};  // SSE: the last `id:`
@@ -405,12 +436,27 @@ struct alignas(64) thread_counters {
     std::atomic<std::uint64_t> closed_by_server{0};
     std::atomic<std::uint64_t> reconnects{0};
     std::atomic<std::uint64_t> all_connected_ns{0};
+    // recover mode
+    std::atomic<std::uint64_t> complete{0};  // clients holding every sequence
+    std::atomic<std::uint64_t> last_complete_ns{0};
+    std::atomic<std::uint64_t> reconnected{0};  // ready again after a cut or a server close
+    std::atomic<std::uint64_t> recovered{0};  // Socket.IO: the CONNECT ack gave back the same sid
+    std::atomic<std::uint64_t> all_reconnected_ns{0};
+    std::atomic<bool> cut_done{false};
 };
 
 class worker {
 public:
+    // Orders from the main thread, applied by the worker's loop (it owns the connections).
+    enum command : int { none = 0, cut = 1, reconnect_all = 2 };
+
     worker(const config& cfg, unsigned first, unsigned count)
-        : cfg_(cfg), first_(first), conns_(count), words_((cfg.messages + 63) / 64), bitmap_(count * words_, 0) {
+        : cfg_(cfg),
+          first_(first),
+          conns_(count),
+          sequences_(cfg.sequences()),
+          words_((sequences_ + 63) / 64),
+          bitmap_(count * words_, 0) {
         epfd_ = epoll_create1(EPOLL_CLOEXEC);
         if (epfd_ < 0) die("epoll_create1");
         for (unsigned i = 0; i < count; ++i) {
@@ -426,6 +472,7 @@ public:
     void start() { thread_ = std::thread([this] { run(); }); }
     void join() { thread_.join(); }
     void stop() { stop_.store(true); }
+    void order(command c) { command_.store(c, std::memory_order_release); }
     thread_counters& counters() { return ctr_; }
     const histogram& latency() const { return hist_; }
 
@@ -469,10 +516,27 @@ private:
         std::array<epoll_event, 256> events;
         unsigned next = 0;
         unsigned in_flight = 0;
+        int applied = none;
+        bool reconnecting = false;
         while (!stop_.load(std::memory_order_relaxed)) {
+            const int ordered = command_.load(std::memory_order_acquire);
+            if (ordered != applied) {
+                applied = ordered;
+                if (ordered == cut) {
+                    cut_all();
+                    in_flight = 0;
+                    ctr_.cut_done.store(true);
+                } else if (ordered == reconnect_all) {
+                    next = 0;
+                    in_flight = 0;
+                    reconnecting = true;
+                }
+            }
             while (next < conns_.size() && in_flight < cfg_.concurrency) {
-                if (open(conns_[next])) ++in_flight;
-                ++next;
+                connection& c = conns_[next++];
+                // A reconnect brings back the clients that were connected, with their resume points.
+                if (reconnecting && !c.counted_connected) continue;
+                if (open(c)) ++in_flight;
             }
             const int n = epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), 5);
             for (int i = 0; i < n; ++i) {
@@ -488,8 +552,10 @@ private:
                 open(conns_[index]);
             }
             reconnect_.clear();
-            if (next == conns_.size() && in_flight == 0 && ctr_.all_connected_ns.load() == 0)
-                ctr_.all_connected_ns.store(now_ns());
+            if (next == conns_.size() && in_flight == 0) {
+                auto& done = reconnecting ? ctr_.all_reconnected_ns : ctr_.all_connected_ns;
+                if (done.load() == 0) done.store(now_ns());
+            }
         }
         for (auto& c : conns_) {
             if (c.fd < 0) continue;
@@ -499,6 +565,21 @@ private:
             close(c.fd);
             c.fd = -1;
         }
+    }
+
+    // Drops every connection with a TCP reset (SO_LINGER 0, no close frame):
+    // the server sees a transport failure, as when a network goes away, not a
+    // client that says goodbye. Resume points and bitmaps are kept.
+    void cut_all() {
+        for (auto& c : conns_) {
+            if (c.fd < 0) continue;
+            linger l{1, 0};
+            setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            close(c.fd);
+            c.fd = -1;
+            c.st = state::closed;
+        }
+        reconnect_.clear();
     }
 
     bool open(connection& c) {
@@ -549,6 +630,8 @@ private:
         if (!c.counted_connected) {
             c.counted_connected = true;
             ctr_.connected.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            ctr_.reconnected.fetch_add(1, std::memory_order_relaxed);
         }
     }
 
@@ -753,6 +836,9 @@ private:
             if (m[1] == '0') {  // CONNECT ack: {"sid":..,"pid":..}
                 const std::string_view pid = json_string(m, "pid");
                 if (!pid.empty()) copy_field(c.pid, pid);
+                const std::string_view sid = json_string(m, "sid");
+                if (c.sid[0] && sid == std::string_view(c.sid)) ctr_.recovered.fetch_add(1, std::memory_order_relaxed);
+                copy_field(c.sid, sid);
                 mark_ready(c);
             } else if (m[1] == '2') {
                 on_message(c, m);
@@ -856,13 +942,16 @@ private:
         const std::uint64_t now = now_ns();
         hist_.record(now > ts ? now - ts : 0);
         ++c.received;
-        if (seq < cfg_.messages) {
+        if (seq < sequences_) {
             std::uint64_t& word = c.seen[seq / 64];
             const std::uint64_t bit = std::uint64_t{1} << (seq % 64);
             if (word & bit) ++c.duplicates;
             else {
                 word |= bit;
-                ++c.unique;
+                if (++c.unique == sequences_) {
+                    ctr_.complete.fetch_add(1, std::memory_order_relaxed);
+                    ctr_.last_complete_ns.store(now, std::memory_order_relaxed);
+                }
             }
         }
         ctr_.received.fetch_add(1, std::memory_order_relaxed);
@@ -872,6 +961,7 @@ private:
     const config& cfg_;
     unsigned first_;
     std::vector<connection> conns_;
+    std::uint64_t sequences_;  // distinct sequences a client should get
     std::size_t words_;
     std::vector<std::uint64_t> bitmap_;
     std::vector<char> rbuf_;
@@ -882,6 +972,7 @@ private:
     int epfd_ = -1;
     std::thread thread_;
     std::atomic<bool> stop_{false};
+    std::atomic<int> command_{none};
     thread_counters ctr_;
     histogram hist_;
 };
@@ -897,6 +988,8 @@ void usage() {
         "  sse         subscribe --proto sse\n"
         "  idle        N connections that stay connected: connect rate and server RSS per connection\n"
         "  publish     HTTP/1.1 keep-alive POSTs of stamped messages\n"
+        "  recover     N clients (--proto sio|sse) get one message, are cut (TCP reset), miss --messages,\n"
+        "              reconnect with pid+offset / Last-Event-ID: time until every client has them all\n"
         "options:\n"
         "  --url URL          subscribe/idle target (sio: http://h:p/socket.io/?room=r)\n"
         "  --proto P          sio (default), ws, sse\n"
@@ -910,8 +1003,10 @@ void usage() {
         "  --size N           message bytes (100)\n"
         "  --pid P[,P...]     server processes to sample (CPU, RSS)\n"
         "  --timeout S        overall limit (120)\n"
-        "  --stall S          subscribe: stop after S s without a delivery (10)\n"
-        "  --settle S         idle: wait before sampling RSS (2)\n"
+        "  --stall S          subscribe, recover: give up after S s without progress (10)\n"
+        "  --settle S         idle: wait before sampling RSS; recover: wait for late duplicates (2)\n"
+        "  --cut-pause S      recover: wait between the cut and the publishing (0.5)\n"
+        "  --emit-room R      publish as POST /api/emit {\"room\":R,\"event\":\"m\",\"data\":MESSAGE}\n"
         "  --reconnect        reconnect with pid/offset or Last-Event-ID when the server closes\n"
         "  --label TEXT       copied into the JSON result\n",
         stderr);
@@ -929,7 +1024,7 @@ config parse_args(int argc, char** argv) {
         c.mode = "subscribe";
         c.protocol = proto::sse;
     }
-    if (c.mode != "subscribe" && c.mode != "idle" && c.mode != "publish") usage();
+    if (c.mode != "subscribe" && c.mode != "idle" && c.mode != "publish" && c.mode != "recover") usage();
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -960,6 +1055,8 @@ config parse_args(int argc, char** argv) {
         } else if (a == "--timeout") c.timeout_s = std::stod(next());
         else if (a == "--stall") c.stall_s = std::stod(next());
         else if (a == "--settle") c.settle_s = std::stod(next());
+        else if (a == "--cut-pause") c.cut_pause_s = std::stod(next());
+        else if (a == "--emit-room") c.emit_room = next();
         else if (a == "--reconnect") c.reconnect = true;
         else if (a == "--label") c.label = next();
         else usage();
@@ -972,31 +1069,26 @@ config parse_args(int argc, char** argv) {
         c.has_publish = true;
     }
     if (c.mode != "publish" && !c.has_target) usage();
+    if (c.mode == "recover" && (!c.has_publish || c.protocol == proto::ws)) {
+        std::fputs("loadgen: recover needs --publish and --proto sio or sse (plain WebSocket has no resume point)\n", stderr);
+        std::exit(2);
+    }
     return c;
 }
 
 const char* proto_name(proto p) { return p == proto::sio ? "sio" : p == proto::ws ? "ws" : "sse"; }
 
-std::string json_escape(const std::string& s) {
-    std::string o;
-    for (char ch : s) {
-        if (ch == '"' || ch == '\\') o += '\\';
-        if (static_cast<unsigned char>(ch) >= 0x20) o += ch;
-    }
-    return o;
-}
-
 int run_publish(const config& cfg) {
     std::atomic<bool> stop{false};
     const proc_sample before = sample_procs(cfg.pids);
     publisher pub(cfg);
-    const publish_result r = pub.run(stop);
+    const publish_result r = pub.run(stop, 0, cfg.messages);
     const proc_sample after = sample_procs(cfg.pids);
     const double secs = seconds_between(r.start_ns, r.end_ns);
     std::printf("{\"mode\":\"publish\",\"label\":\"%s\",\"messages\":%" PRIu64 ",\"errors\":%" PRIu64
                 ",\"seconds\":%.6f,\"rate\":%.1f,\"server_cpu_us\":%" PRIu64 "}\n",
                 json_escape(cfg.label).c_str(), r.sent, r.errors, secs, secs > 0 ? static_cast<double>(r.sent) / secs : 0.0,
-                after.cpu_us - before.cpu_us);
+                after.cpu_us > before.cpu_us ? after.cpu_us - before.cpu_us : 0);
     return r.errors == 0 && r.sent == cfg.messages ? 0 : 1;
 }
 
@@ -1029,14 +1121,65 @@ int run_clients(const config& cfg) {
     const double connect_s = seconds_between(t0, t_connected);
     std::fprintf(stderr, "loadgen: %" PRIu64 " connected, %" PRIu64 " failed in %.3f s\n", connected, failed, connect_s);
 
-    std::string extra;
     proc_sample s_before{}, s_after{};
     publish_result pub{};
     std::uint64_t end_ns = 0;
+    // recover mode
+    publish_result warm_pub{};
+    std::uint64_t warm_received = 0, rec_start_ns = 0, rec_reconnected_ns = 0, rec_complete_ns = 0;
     if (cfg.mode == "idle") {
         std::this_thread::sleep_for(std::chrono::duration<double>(cfg.settle_s));
         s_after = sample_procs(cfg.pids);
         s_before = at_start;
+    } else if (cfg.mode == "recover") {
+        const std::atomic<bool> no_stop{false};
+        const auto stall = static_cast<std::uint64_t>(cfg.stall_s * 1e9);
+        // 1. One message (sequence 0) to everyone, so that each client holds a
+        //    resume point: Node restores a session only from an offset it knows.
+        warm_pub = publisher(cfg).run(no_stop, 0, 1);
+        const std::uint64_t warm_deadline = std::min(deadline, now_ns() + stall);
+        while (total(&thread_counters::received) < connected && now_ns() < warm_deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        warm_received = total(&thread_counters::received);
+        // 2. The cut: every connection reset at once.
+        for (auto& w : workers) w->order(worker::cut);
+        const std::uint64_t cut_deadline = now_ns() + 5'000'000'000ULL;
+        auto all_cut = [&] {
+            for (auto& w : workers)
+                if (!w->counters().cut_done.load()) return false;
+            return true;
+        };
+        while (!all_cut() && now_ns() < cut_deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        std::this_thread::sleep_for(std::chrono::duration<double>(cfg.cut_pause_s));
+        // 3. What they miss: sequences 1..messages, each acknowledged by the server.
+        pub = publisher(cfg).run(no_stop, 1, cfg.messages);
+        // 4. Everyone back with its resume point; done when every client holds every sequence.
+        s_before = sample_procs(cfg.pids);
+        rec_start_ns = now_ns();
+        for (auto& w : workers) w->order(worker::reconnect_all);
+        std::uint64_t last_progress = rec_start_ns, last_count = 0;
+        while (now_ns() < deadline) {
+            if (total(&thread_counters::complete) >= connected) break;
+            const std::uint64_t progress = total(&thread_counters::received) + total(&thread_counters::reconnected);
+            const std::uint64_t now = now_ns();
+            if (progress != last_count) {
+                last_count = progress;
+                last_progress = now;
+            } else if (now - last_progress > stall) {
+                std::fprintf(stderr, "loadgen: recovery stalled: %" PRIu64 "/%" PRIu64 " clients complete\n",
+                             total(&thread_counters::complete), connected);
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+        s_after = sample_procs(cfg.pids);
+        // Duplicates may still be on their way: wait a little before counting.
+        std::this_thread::sleep_for(std::chrono::duration<double>(cfg.settle_s));
+        for (auto& w : workers) {
+            rec_reconnected_ns = std::max(rec_reconnected_ns, w->counters().all_reconnected_ns.load());
+            rec_complete_ns = std::max(rec_complete_ns, w->counters().last_complete_ns.load());
+            end_ns = std::max(end_ns, w->counters().last_receive_ns.load());
+        }
     } else {
         s_before = sample_procs(cfg.pids);
         std::atomic<bool> stop_pub{false};
@@ -1045,7 +1188,7 @@ int run_clients(const config& cfg) {
         if (cfg.has_publish) {
             pub_thread = std::thread([&] {
                 publisher p(cfg);
-                pub = p.run(stop_pub);
+                pub = p.run(stop_pub, 0, cfg.messages);
                 pub_done.store(true);
             });
         } else {
@@ -1078,7 +1221,7 @@ int run_clients(const config& cfg) {
     worker::totals t;
     for (auto& w : workers) {
         hist.merge(w->latency());
-        const auto wt = w->sum(cfg.messages);
+        const auto wt = w->sum(cfg.sequences());
         t.unique += wt.unique;
         t.duplicates += wt.duplicates;
         t.received += wt.received;
@@ -1086,7 +1229,8 @@ int run_clients(const config& cfg) {
     }
     const std::uint64_t closed = total(&thread_counters::closed_by_server);
     const std::uint64_t reconnects = total(&thread_counters::reconnects);
-    const std::uint64_t cpu_us = s_after.cpu_us - s_before.cpu_us;
+    // A server that died in between reads as 0, not as a wrapped-around difference.
+    const std::uint64_t cpu_us = s_after.cpu_us > s_before.cpu_us ? s_after.cpu_us - s_before.cpu_us : 0;
     const auto rss_delta = static_cast<double>(s_after.rss_kib) - static_cast<double>(s_before.rss_kib);
 
     char buf[4096];
@@ -1103,6 +1247,24 @@ int run_clients(const config& cfg) {
                           ",\"server_rss_kib_before\":%" PRIu64 ",\"server_rss_kib_after\":%" PRIu64
                           ",\"kib_per_connection\":%.3f",
                           s_before.rss_kib, s_after.rss_kib, connected ? rss_delta / static_cast<double>(connected) : 0.0);
+        out.append(buf, static_cast<std::size_t>(n));
+    } else if (cfg.mode == "recover") {
+        const std::uint64_t complete = total(&thread_counters::complete);
+        // Until the last client held everything; when some never did, until the last delivery.
+        const std::uint64_t done_ns = complete >= connected ? rec_complete_ns : end_ns;
+        n = std::snprintf(
+            buf, sizeof buf,
+            ",\"messages\":%" PRIu64 ",\"warmup_received\":%" PRIu64 ",\"published\":%" PRIu64
+            ",\"publish_errors\":%" PRIu64 ",\"publish_s\":%.4f,\"reconnected\":%" PRIu64
+            ",\"recovered_sessions\":%" PRIu64 ",\"complete\":%" PRIu64 ",\"reconnect_s\":%.4f"
+            ",\"recovery_s\":%.4f,\"expected\":%" PRIu64 ",\"received\":%" PRIu64 ",\"unique\":%" PRIu64
+            ",\"lost\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"closed_by_server\":%" PRIu64
+            ",\"server_cpu_us\":%" PRIu64 ",\"server_rss_kib\":%" PRIu64,
+            cfg.messages, warm_received, warm_pub.sent + pub.sent, warm_pub.errors + pub.errors,
+            seconds_between(pub.start_ns, pub.end_ns), total(&thread_counters::reconnected),
+            total(&thread_counters::recovered), complete, seconds_between(rec_start_ns, rec_reconnected_ns),
+            seconds_between(rec_start_ns, done_ns), connected * cfg.sequences(), t.received, t.unique, t.lost,
+            t.duplicates, closed, cpu_us, s_after.rss_kib);
         out.append(buf, static_cast<std::size_t>(n));
     } else {
         const double secs = seconds_between(pub.start_ns ? pub.start_ns : t_connected, end_ns);
@@ -1126,7 +1288,7 @@ int run_clients(const config& cfg) {
     std::fputs(out.c_str(), stdout);
     std::fflush(stdout);
     if (connected < cfg.clients) return 1;
-    if (cfg.mode == "subscribe" && (t.lost != 0 || t.duplicates != 0)) return 1;
+    if ((cfg.mode == "subscribe" || cfg.mode == "recover") && (t.lost != 0 || t.duplicates != 0)) return 1;
     return 0;
 }
 
