@@ -96,7 +96,7 @@ void engine::terminate_all() {
     for (auto& s : all) s->terminate("server shutting down");
 }
 
-void engine::request_flush(std::shared_ptr<session> s) {
+void engine::request_flush(std::shared_ptr<flushable> s) {
     dirty_.push_back(std::move(s));
     if (flush_posted_) return;
     flush_posted_ = true;

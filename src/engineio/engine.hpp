@@ -10,6 +10,7 @@
 // Deliberately not here: packet framing (packet.hpp, ws_codec.hpp) and
 // anything Socket.IO.
 
+#include "engineio/flushable.hpp"
 #include "engineio/http_connection.hpp"
 
 #include <ferry/options.hpp>
@@ -79,12 +80,12 @@ public:
     /// Ends every session still open at once, without waiting for clients (last step of shutdown).
     void terminate_all();
 
-    /// Flushes `s` once the current handler returns; all sessions that asked
-    /// during one handler are flushed by one posted task (one write each).
+    /// Flushes `s` once the current handler returns; all connections that
+    /// asked during one handler are flushed by one posted task (one write each).
     /// While work_pending says more is queued for this worker, the flush
     /// waits behind it (at most max_flush_deferrals turns), so under load one
     /// write carries the frames of many broadcasts; an idle worker flushes at once.
-    void request_flush(std::shared_ptr<session> s);
+    void request_flush(std::shared_ptr<flushable> s);
     static constexpr unsigned max_flush_deferrals = 16;
 
     /// Adds CORS headers to a response, following the options.
@@ -120,8 +121,8 @@ private:
     const engine_options& options_;
     const std::vector<engine*>* group_ = nullptr;
     std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
-    std::vector<std::shared_ptr<session>> dirty_;
-    std::vector<std::shared_ptr<session>> flushing_;
+    std::vector<std::shared_ptr<flushable>> dirty_;
+    std::vector<std::shared_ptr<flushable>> flushing_;
     bool flush_posted_ = false;
     unsigned flush_deferrals_ = 0;
 };

@@ -11,6 +11,7 @@
 // packet is destroyed only after the handler returns.
 // Lives on: its worker's io_context. Not thread-safe.
 
+#include "engineio/flushable.hpp"
 #include "engineio/heartbeat.hpp"
 #include "engineio/http_connection.hpp"
 #include "engineio/packet.hpp"
@@ -45,7 +46,7 @@ public:
 
 enum class transport_kind : std::uint8_t { polling, websocket };
 
-class session : public std::enable_shared_from_this<session> {
+class session final : public std::enable_shared_from_this<session>, public flushable {
 public:
     session(engine& owner, std::string id, transport_kind transport, std::string remote_address);
     ~session();
@@ -67,7 +68,7 @@ public:
     /// several sends share one write). Returns false when the session is closed.
     bool send(wire_ptr packet);
     /// Hands queued packets to the transport (called by the engine's flush task).
-    void flush();
+    void flush() override;
     /// Bytes queued and not yet handed to the transport.
     std::size_t queued_bytes() const noexcept { return queued_bytes_; }
 

@@ -1,5 +1,6 @@
 #include "engineio/ws_connection.hpp"
 
+#include "engineio/gathered_write.hpp"
 #include "engineio/session.hpp"
 
 #include <boost/asio/write.hpp>
@@ -137,18 +138,16 @@ void ws_connection::start_write() {
         }
         gather();
         writing_ = true;
-        // Most writes complete at once (the kernel's send buffer has room):
-        // written here, a write costs one writev and no posted completion —
-        // in a fan-out that is one handler per connection per flush saved.
-        error_code ec;
-        const std::size_t written = socket_.write_some(std::span<const asio::const_buffer>(buffers_), ec);
-        if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+        const auto outcome = write_gathered(socket_, buffers_, [this] {
+            return [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); };
+        });
+        if (outcome == write_outcome::failed) {
             // Ended from a handler of its own: the caller (a session flushing
             // its queue) must not see the session close under its feet.
             asio::post(socket_.get_executor(), [self = shared_from_this()] { self->finish("transport error"); });
             return;
         }
-        if (!ec && written == asio::buffer_size(buffers_)) {
+        if (outcome == write_outcome::done) {
             written_all();
             if (!preamble_.empty() || !control_out_.empty() || !pending_.empty()) continue;
             if (close_after_write_) {
@@ -158,18 +157,7 @@ void ws_connection::start_write() {
                 return;
             }
             if (session_) session_->on_ws_written(*this);
-            return;
         }
-        // The kernel took part of it: the rest waits for room.
-        const std::size_t done = ec ? 0 : written;
-        std::size_t skip = 0, offset = done;
-        while (skip < buffers_.size() && offset >= buffers_[skip].size()) offset -= buffers_[skip++].size();
-        buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(skip));
-        if (!buffers_.empty()) buffers_.front() += offset;
-        // A span, not the vector: async_write copies its buffer sequence, and a
-        // span of the member costs no allocation.
-        asio::async_write(socket_, std::span<const asio::const_buffer>(buffers_),
-                          [self = shared_from_this()](error_code write_ec, std::size_t) { self->on_write(write_ec); });
         return;
     }
 }

@@ -1,5 +1,8 @@
 #include "sse/stream.hpp"
 
+#include "engineio/engine.hpp"
+#include "engineio/gathered_write.hpp"
+#include "engineio/server.hpp"
 #include "sse/frame.hpp"
 #include "socketio/adapter.hpp"
 #include "socketio/namespace_impl.hpp"
@@ -145,6 +148,15 @@ void stream::enqueue(frame f) {
     if (closed_) return;
     queued_bytes_ += f.bytes.size();
     pending_.push_back(std::move(f));
+    // Written at the end of the handler, with whatever else it queues (and,
+    // under load, with the frames of the broadcasts queued behind it).
+    if (flush_scheduled_ || writing_) return;
+    flush_scheduled_ = true;
+    server_.engine().engine_at(worker_.index()).request_flush(shared_from_this());
+}
+
+void stream::flush() {
+    flush_scheduled_ = false;
     if (!writing_) start_write();
 }
 
@@ -155,29 +167,50 @@ void stream::enqueue_text(std::string text) {
 }
 
 void stream::start_write() {
-    if (pending_.empty() || closed_) return;
-    writing_ = true;
-    in_flight_.clear();
-    if (pending_.size() <= max_batch) {
-        in_flight_.swap(pending_);
-    } else {
-        in_flight_.assign(std::make_move_iterator(pending_.begin()),
-                          std::make_move_iterator(pending_.begin() + max_batch));
-        pending_.erase(pending_.begin(), pending_.begin() + max_batch);
+    // Loops while the write completes at once and frames remain (a batch is bounded).
+    while (!pending_.empty() && !closed_) {
+        writing_ = true;
+        in_flight_.clear();  // keeps its capacity: the vectors trade places every write
+        if (pending_.size() <= max_batch) {
+            in_flight_.swap(pending_);
+        } else {
+            in_flight_.assign(std::make_move_iterator(pending_.begin()),
+                              std::make_move_iterator(pending_.begin() + max_batch));
+            pending_.erase(pending_.begin(), pending_.begin() + max_batch);
+        }
+        buffers_.clear();
+        for (const auto& f : in_flight_) buffers_.push_back(asio::buffer(f.bytes.data(), f.bytes.size()));
+        const auto outcome = engineio::write_gathered(socket_, buffers_, [this] {
+            return [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); };
+        });
+        if (outcome == engineio::write_outcome::pending) return;
+        if (outcome == engineio::write_outcome::failed) {
+            // Ended from a handler of its own: this may run inside a fan-out
+            // walking the room index, which closing the stream would change.
+            cut("transport error");
+            return;
+        }
+        written_all();
     }
-    std::vector<asio::const_buffer> buffers;
-    buffers.reserve(in_flight_.size());
-    for (const auto& f : in_flight_) buffers.push_back(asio::buffer(f.bytes.data(), f.bytes.size()));
-    asio::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
+    after_drain();
 }
 
-void stream::on_write(error_code ec) {
+void stream::written_all() {
     writing_ = false;
     for (const auto& f : in_flight_) queued_bytes_ -= f.bytes.size();
     in_flight_.clear();
+}
+
+void stream::on_write(error_code ec) {
+    written_all();
     if (closed_) return;
     if (ec) return finish("transport error");
     if (!pending_.empty()) return start_write();
+    after_drain();
+}
+
+void stream::after_drain() {
+    if (closed_ || writing_) return;
     // A replay paused for this queue to drain goes on.
     if (paused_after_) {
         const offset after = std::move(*paused_after_);

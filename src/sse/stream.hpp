@@ -12,13 +12,16 @@
 //
 // Writing follows ws_connection: frames are shared, immutable buffers (the
 // frame of a broadcast is built once, by the first stream that needs it, and
-// kept in the broadcast_packet); queued frames go out in one gathered write.
+// kept in the broadcast_packet); frames queued during a handler go out at its
+// end through the worker's flush turn, in one gathered write
+// (engineio/gathered_write.hpp), so under load one write carries many events.
 // A stream whose queue exceeds engine_options::max_outbound_bytes is cut: the
 // EventSource reconnects with Last-Event-ID and gets the rest from the log.
 // Reads only watch for the peer closing; a client has nothing to say.
 //
 // Lives on: the worker that read the request. Not thread-safe.
 
+#include "engineio/flushable.hpp"
 #include "sse/options.hpp"
 #include "sse/request.hpp"
 
@@ -46,7 +49,9 @@ class namespace_impl;
 
 namespace ferry::sse {
 
-class stream final : public detail::room_member, public std::enable_shared_from_this<stream> {
+class stream final : public detail::room_member,
+                     public engineio::flushable,
+                     public std::enable_shared_from_this<stream> {
 public:
     stream(socketio::server_impl& server, socketio::worker_state& worker, socketio::namespace_impl& nsp,
            boost::asio::ip::tcp::socket socket, std::string id, std::string address,
@@ -64,6 +69,8 @@ public:
     void disconnect_member(bool close) override;
     socket_info describe() const override;
 
+    /// Writes what was queued (called by the engine's flush turn).
+    void flush() override;
     /// Bytes queued and not yet written.
     std::size_t queued_bytes() const noexcept { return queued_bytes_; }
 
@@ -79,6 +86,8 @@ private:
     bool write_live(const std::shared_ptr<const socketio::broadcast_packet>& packet);
     void start_write();
     void on_write(boost::system::error_code ec);
+    void written_all();
+    void after_drain();
     void watch_peer();
     void on_readable(boost::system::error_code ec);
     void arm_heartbeat();
@@ -103,6 +112,8 @@ private:
 
     std::vector<frame> pending_;
     std::vector<frame> in_flight_;
+    std::vector<boost::asio::const_buffer> buffers_;  // the gather list of the write in flight
+    bool flush_scheduled_ = false;
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
     bool closed_ = false;
