@@ -74,12 +74,12 @@ const scenarioDefs = {
   },
   latency: {
     title: "Scenario 2 — latency (the same room at a fixed publish rate)",
-    cols: ["server", "msgs/s asked", "run s", "deliveries/s", "p50 ms", "p99 ms", "max ms", "lost", "dup", "runs",
+    cols: ["server", "msgs/s sent", "run s", "deliveries/s", "p50 ms", "p99 ms", "max ms", "lost", "dup", "runs",
       "it ÷ ferry (p99)"],
     row: (s, base) => {
       const p99 = med("latency", s, (r) => r.latency_us.p99);
-      const asked = runs("latency", s)[0]?.messages / Math.max(1e-9, med("latency", s, (r) => r.publish_s));
-      return [s, fmt(asked), fmt(med("latency", s, (r) => r.duration_s), 1), fmt(med("latency", s, (r) => r.deliveries_per_s)),
+      const sent = runs("latency", s)[0]?.messages / Math.max(1e-9, med("latency", s, (r) => r.publish_s));
+      return [s, fmt(sent), fmt(med("latency", s, (r) => r.duration_s), 1), fmt(med("latency", s, (r) => r.deliveries_per_s)),
         fmt(ms(med("latency", s, (r) => r.latency_us.p50)), 2), fmt(ms(p99), 2),
         fmt(ms(med("latency", s, (r) => r.latency_us.max)), 1), fmt(bad("latency", s, (r) => r.lost)),
         fmt(bad("latency", s, (r) => r.duplicates)), String(runs("latency", s).length),
@@ -163,10 +163,12 @@ const block = (name, lines) => `$${name} << EOD\n${lines.map((l) => l.join(" "))
 const num = (x) => (Number.isFinite(x) ? String(x) : "NaN");
 const label = (s) => `"${s}"`;
 
-// One bar per server, its value printed above it.
-const barPanel = (name, title, ylabel, list, values, digits) =>
+// One bar per server, its value printed above it; `low` > 0: a log scale from there.
+const barPanel = (name, title, ylabel, list, values, digits, low = 0) =>
   `${block(name, list.map((s, i) => [label(s), num(values[i])]))}` +
-  `set title "${title}"\nset ylabel "${ylabel}"\nset yrange [0:*]\nset offsets 0, 0, graph 0.12, 0\n` +
+  `set title "${title}"\nset ylabel "${ylabel}"\n` +
+  (low > 0 ? `set logscale y\nset yrange [${low}:*]\n` : `set yrange [0:*]\n`) +
+  `set offsets 0, 0, graph 0.12, 0\n` +
   `plot $${name} using 2:xtic(1) notitle lc rgb "#4477aa", ` +
   `'' using 0:2:(sprintf("%.${digits}f", $2)) with labels offset 0,0.8 notitle\n`;
 
@@ -202,14 +204,14 @@ const plots = {
     header("recovery", 900, 480) + `set format y "%g"\nset bmargin 5\n` +
     barPanel("rec", `Scenario 4: recovery of ${runs("recovery", list[0])[0]?.clients ?? "?"} clients cut during ` +
       `${runs("recovery", list[0])[0]?.messages ?? "?"} messages (${subtitle})`,
-      "seconds from the reconnect until every client has every message", list.map((s) => `${s}\\n(${runs("recovery", s)[0]?.proto}, lost ${fmt(bad("recovery", s, (r) => r.lost))}, dup ${fmt(bad("recovery", s, (r) => r.duplicates))})`),
+      "seconds until every client has every message", list.map((s) => `${s}\\n(${runs("recovery", s)[0]?.proto}, lost ${fmt(bad("recovery", s, (r) => r.lost))}, dup ${fmt(bad("recovery", s, (r) => r.duplicates))})`),
       list.map((s) => med("recovery", s, (r) => r.recovery_s)), 3),
   append: (list) =>
     header("append", 800, 440) +
     `set arrow from graph 0, first 200000 to graph 1, first 200000 nohead dt 2 lc rgb "#cc3311"\n` +
-    `set label "target for sqlite-batch: 200,000/s" at graph 0.02, first 200000 offset 0,0.7 tc rgb "#cc3311"\n` +
-    barPanel("app", `Scenario 5: durable append, events/s per policy (${subtitle})`, "events/s", list,
-      list.map((p) => med("append", p, (r) => r.events_per_s)), 0),
+    `set label "target for sqlite-batch: 200,000/s" at graph 0.98, first 200000 right offset 0,0.7 tc rgb "#cc3311"\n` +
+    barPanel("app", `Scenario 5: durable append, events/s per policy (${subtitle})`, "events/s (log scale)", list,
+      list.map((p) => med("append", p, (r) => r.events_per_s)), 0, 10000),
 };
 function twoPanels(scenario, title, list, key) {
   const first = runs(key, list[0])[0] ?? {};
