@@ -171,6 +171,9 @@ std::unique_ptr<event_store> make_memory_store(retention_policy retention = {});
 struct sqlite_options {
     std::string path;  ///< database file (created with its directory's WAL files)
     durability mode = durability::batch;
+    /// Batch mode: at most one commit per batch_interval. A group takes the
+    /// appends queued since the previous one; a writer whose commits take
+    /// longer than this commits back to back.
     std::chrono::milliseconds batch_interval{5};
     retention_policy retention;
     /// Recent events kept in memory per room, so that most replays never touch SQLite.

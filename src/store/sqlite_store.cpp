@@ -57,16 +57,16 @@ sqlite_store::~sqlite_store() {
 }
 
 void sqlite_store::append(event_record record, std::function<void(result<offset>)> done) {
-    bool was_empty = false;
+    bool wake = false;
     {
         std::lock_guard lock(queue_mu_);
-        was_empty = queue_.empty();
-        if (was_empty) first_queued_ = std::chrono::steady_clock::now();
         queue_.push_back(pending_append{std::move(record), std::move(done)});
         ++accepted_;
+        // The writer waits for the first append of a group, and in batch mode
+        // for a full one; the others ride along without a wakeup.
+        wake = queue_.size() == 1 || queue_.size() == max_batch;
     }
-    // The writer waits for the first append of a batch; later ones ride along.
-    if (was_empty) queue_cv_.notify_one();
+    if (wake) queue_cv_.notify_one();
 }
 
 void sqlite_store::read_after(offset after, std::string nsp, std::vector<std::string> rooms, std::size_t limit,

@@ -35,6 +35,10 @@ namespace ferry::store {
 
 class sqlite_store final : public event_store {
 public:
+    /// Most appends in one transaction: bounds the latency of the appends
+    /// behind them (their handlers run after the whole group's commit).
+    static constexpr std::size_t max_batch = 4096;
+
     explicit sqlite_store(sqlite_options options);
     ~sqlite_store() override;
 
@@ -111,7 +115,6 @@ private:
     std::condition_variable queue_cv_;  // wakes the writer
     std::condition_variable done_cv_;   // wakes flush() and trim()
     std::vector<pending_append> queue_;
-    std::chrono::steady_clock::time_point first_queued_;
     std::uint64_t accepted_ = 0;   // appends queued so far
     std::uint64_t completed_ = 0;  // appends committed (or failed) and answered
     bool urgent_ = false;          // flush(): commit now, do not wait for the batch interval

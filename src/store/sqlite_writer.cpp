@@ -1,7 +1,8 @@
 // The SQLite store's writer thread: group commit. Appends queue up while the
-// previous transaction commits (sync) or for batch_interval (batch); each group
-// is one transaction, numbered in queue order, and its handlers run after the
-// commit, so an acknowledged offset is always on disk per the durability mode.
+// previous transaction commits (sync), or until batch_interval has passed
+// since the previous group was taken (batch); each group is one transaction,
+// numbered in queue order, and its handlers run after the commit, so an
+// acknowledged offset is always on disk per the durability mode.
 // Retention is applied on the same thread (sqlite_retention.cpp), so it never
 // races an append.
 #include "store/list_codec.hpp"
@@ -12,21 +13,17 @@
 #include <map>
 
 namespace ferry::store {
-namespace {
-
-// Upper bound of one transaction: bounds the latency of the appends behind it
-// and the memory a burst holds.
-constexpr std::size_t max_batch = 4096;
-
-}  // namespace
-
 void sqlite_store::writer_loop() {
     using clock = std::chrono::steady_clock;
     auto next_retention = clock::now() + options_.retention_interval;
     // Batch mode: when the oldest commit not yet fsynced must be (none: max).
     auto sync_due = clock::time_point::max();
+    // The group being committed. Its buffer and the queue's are swapped every
+    // turn, so neither side reallocates once both have grown to a burst.
+    std::vector<pending_append> batch;
+    // When the writer last took a group (batch mode paces groups from here).
+    auto last_group = clock::time_point::min();
     for (;;) {
-        std::vector<pending_append> batch;
         std::uint64_t trim_ticket = 0;
         bool trim_now = false;
         bool stop = false;
@@ -36,14 +33,24 @@ void sqlite_store::writer_loop() {
             queue_cv_.wait_until(lock, std::min(next_retention, sync_due),
                                  [&] { return !queue_.empty() || stopping_ || trim_pending(); });
             if (options_.mode == durability::batch && !queue_.empty()) {
-                // Batch mode: let the group fill for batch_interval after its
-                // first append, unless someone needs it on disk now.
-                queue_cv_.wait_until(lock, first_queued_ + options_.batch_interval,
-                                     [&] { return urgent_ || stopping_ || trim_pending(); });
+                // Batch mode: at most one group per batch_interval. A group
+                // collects appends until batch_interval has passed since the
+                // previous one was taken, so a writer whose commits take
+                // longer than that commits back to back and never idles with
+                // work queued. A full group, or someone who needs it on disk
+                // now, does not wait.
+                queue_cv_.wait_until(lock, last_group + options_.batch_interval, [&] {
+                    return urgent_ || stopping_ || trim_pending() || queue_.size() >= max_batch;
+                });
             }
-            const auto n = std::min(queue_.size(), max_batch);
-            batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
-            queue_.erase(queue_.begin(), queue_.begin() + n);
+            if (!queue_.empty()) last_group = clock::now();
+            if (queue_.size() <= max_batch) {
+                batch.swap(queue_);
+            } else {
+                const auto n = static_cast<std::ptrdiff_t>(max_batch);
+                batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
+                queue_.erase(queue_.begin(), queue_.begin() + n);
+            }
             if (queue_.empty()) urgent_ = false;
             trim_ticket = trims_requested_;
             trim_now = trim_ticket > trims_done_;
@@ -59,6 +66,7 @@ void sqlite_store::writer_loop() {
             if (options_.mode == durability::batch && sync_due == clock::time_point::max()) {
                 sync_due = clock::now() + options_.sync_interval;
             }
+            batch.clear();  // keeps the buffer for the next swap
         }
         if (clock::now() >= sync_due) {
             sync_wal();

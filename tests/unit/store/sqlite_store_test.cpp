@@ -10,8 +10,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 namespace ferry::store_test {
 namespace {
@@ -158,6 +161,34 @@ TEST_F(SqliteStore, BatchModeCommitsAfterTheBatchIntervalWithoutFlush) {
     std::promise<result<offset>> p;
     store->append(make_event("1"), [&](result<offset> r) { p.set_value(r); });
     EXPECT_EQ(p.get_future().get().value().sequence, 1u);
+}
+
+// batch_interval paces groups (at most one per interval); it never holds back
+// the first group of an idle writer, nor a full group. With an interval of an
+// hour, both are acknowledged without flush(); a regression hangs the test.
+TEST_F(SqliteStore, BatchModeCommitsAFirstOrFullGroupWithoutWaitingForTheInterval) {
+    auto o = options(durability::batch);
+    o.batch_interval = std::chrono::hours(1);
+    auto store = open(std::move(o));
+    std::promise<result<offset>> first;
+    store->append(make_event("first"), [&](result<offset> r) { first.set_value(r); });
+    EXPECT_EQ(first.get_future().get().value().sequence, 1u);
+
+    constexpr std::size_t full = store::sqlite_store::max_batch;
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::uint64_t> acked;
+    for (std::size_t i = 0; i < full; ++i) {
+        store->append(make_event(std::to_string(i)), [&](result<offset> r) {
+            std::lock_guard lock(mu);
+            acked.push_back(r.value().sequence);
+            cv.notify_all();
+        });
+    }
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return acked.size() == full; });
+    EXPECT_EQ(acked.front(), 2u);
+    EXPECT_EQ(acked.back(), full + 1);
 }
 
 // Batch mode bounds what a power cut can take back: within sync_interval of a
