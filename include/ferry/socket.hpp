@@ -159,8 +159,8 @@ public:
     void set_id(std::string id) { id_ = std::move(id); }
     /// Starts holding live events until finish_replay().
     void begin_replay() noexcept { ++replays_; }
-    /// Writes replayed events (already filtered), remembering the newest sequence.
-    void write_replayed(const stored_event& e, std::string_view offset);
+    /// Writes a replayed event (already filtered) with its offset in `epoch`, remembering its sequence.
+    void write_replayed(const stored_event& e, std::string_view epoch);
     /// Ends a replay: held live events newer than the replay are written.
     void finish_replay();
     /// Log position of each room (events at or before it are not for this session).
@@ -203,7 +203,7 @@ private:
     unsigned replays_ = 0;
     // Sequences a replay wrote, so the same events arriving live are dropped;
     // cleared once live events pass replayed_through_ (they arrive in order).
-    std::unordered_set<std::uint64_t> replayed_;
+    std::vector<std::uint64_t> replayed_;  // sorted
 };
 
 using socket_ptr = std::shared_ptr<socket>;

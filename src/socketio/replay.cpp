@@ -32,7 +32,7 @@ void replay_job::on_page(offset after, result<read_page> page) {
     offset last = after;
     for (const auto& e : page->events) {
         last.sequence = e.sequence;
-        if (wanted(e)) s->write_replayed(e, offset{store->epoch(), e.sequence}.to_string());
+        if (wanted(e)) s->write_replayed(e, store->epoch());
     }
     // Pace on the client: the next page (or the held live events) only once
     // this one has mostly gone out, so a replay of any size is never cut as a

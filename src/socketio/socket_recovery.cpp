@@ -36,9 +36,9 @@ bool socket::deliver(const std::shared_ptr<const socketio::broadcast_packet>& pa
     }
     if (packet->sequence != 0 && !replayed_.empty()) {
         if (packet->sequence <= replayed_through_) {
-            if (replayed_.count(packet->sequence)) return false;
+            if (std::binary_search(replayed_.begin(), replayed_.end(), packet->sequence)) return false;
         } else {
-            replayed_.clear();
+            std::vector<std::uint64_t>().swap(replayed_);  // its memory too: the replay is over
         }
     }
     return packet->selection.is_volatile ? client_->write_volatile(packet->wire) : client_->write(packet->wire);
@@ -67,10 +67,17 @@ void socket::abandon_restore() {
     data_ = nullptr;
 }
 
-void socket::write_replayed(const stored_event& e, std::string_view offset_text) {
+void socket::write_replayed(const stored_event& e, std::string_view epoch) {
     if (!connected_) return;
-    client_->write_paced(socketio::stored_event_wire(nsp_->name(), e.payload, e.attachments, offset_text));
-    replayed_.insert(e.sequence);
+    client_->write_paced(client_->worker().replay_frames().wire(nsp_->name(), e, epoch));
+    // Kept sorted: a replay reads in sequence order, so this is an append
+    // unless two replays (recovery and a join_since) interleave.
+    if (replayed_.empty() || replayed_.back() < e.sequence) {
+        replayed_.push_back(e.sequence);
+    } else if (auto at = std::lower_bound(replayed_.begin(), replayed_.end(), e.sequence);
+               at == replayed_.end() || *at != e.sequence) {
+        replayed_.insert(at, e.sequence);
+    }
     replayed_through_ = std::max(replayed_through_, e.sequence);
 }
 
