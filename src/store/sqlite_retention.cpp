@@ -3,6 +3,7 @@
 // evict idle rooms (raising their namespace's watermark), delete events no
 // room keeps any more, and forget expired idempotency keys. Only rooms that
 // need work are visited; the in-memory mirror is updated after the commit.
+#include "store/list_codec.hpp"
 #include "store/sqlite_state.hpp"
 
 #include <algorithm>
@@ -24,13 +25,92 @@ void sqlite_store::apply_retention() {
         std::uint64_t head, trimmed_through, count, oldest;
         bool idle;
     };
+    // The rows taken out of one room in this pass, ascending: their events
+    // may be kept by no room now.
+    struct removal {
+        const room_view* from;
+        std::vector<std::uint64_t> seqs;
+    };
     struct outcome {
         std::string nsp, room;
         bool evicted;
         std::uint64_t head, trimmed_through, count, oldest;
     };
     std::vector<outcome> outcomes;
-    std::vector<std::uint64_t> removed;  // sequences taken out of a room: maybe orphaned now
+    std::vector<removal> removals;
+
+    // Takes the rows of room `v` at or below `cut` out of event_rooms: one
+    // read of their sequences, one range delete (a DELETE ... RETURNING would
+    // copy every row through two temporary tables).
+    const auto take_rows = [&](const room_view& v, std::uint64_t cut) -> const std::vector<std::uint64_t>& {
+        auto& taken = removals.emplace_back(removal{&v, {}}).seqs;
+        const auto through = static_cast<std::int64_t>(std::min<std::uint64_t>(cut, std::numeric_limits<std::int64_t>::max()));
+        w.room_rows_through.reset().bind_text(1, v.nsp).bind_text(2, v.room).bind(3, through);
+        while (w.room_rows_through.step()) taken.push_back(w.room_rows_through.uint64(0));
+        w.room_rows_through.reset();
+        if (!taken.empty()) {
+            w.delete_room_rows_through.reset().bind_text(1, v.nsp).bind_text(2, v.room).bind(3, through).run();
+        }
+        return taken;
+    };
+
+    // True when none of the rooms event `seq` was stored in still has its
+    // row (the general case: an event sent to several rooms).
+    const auto kept_by_no_room = [&w](std::uint64_t seq) {
+        auto& event = w.event_rooms_of;
+        event.reset().bind(1, seq);
+        if (!event.step()) return false;  // already deleted
+        const auto nsp = event.text(0);
+        const auto rooms = decode_list(event.blob(1));
+        event.reset();
+        if (!rooms) return false;  // unreadable: keep it rather than guess
+        for (const auto& room : *rooms) {
+            const bool kept = w.room_keeps.reset().bind_text(1, nsp).bind_text(2, room).bind(3, seq).step();
+            w.room_keeps.reset();
+            if (kept) return false;
+        }
+        return true;
+    };
+
+    // Deletes the events that lost their last room in this pass (call after
+    // every room's rows are taken). An event whose rooms are exactly the room
+    // a row was taken from is kept by no room: when that room's rows are dense
+    // in the sequence, one range statement deletes all such events (it can
+    // only meet events whose row is gone: every row of that room up to the
+    // cut was taken); otherwise one statement per row. What is left had
+    // several rooms and is checked room by room.
+    const auto delete_unkept_events = [&] {
+        constexpr std::uint64_t dense = 4;  // at most this many events scanned per row taken
+        std::vector<std::uint64_t> shared;
+        for (const auto& r : removals) {
+            if (r.seqs.empty()) continue;
+            const auto single = encode_list({r.from->room});
+            const auto lo = r.seqs.front();
+            const auto hi = r.seqs.back();
+            shared.clear();
+            if (hi - lo < dense * r.seqs.size()) {
+                w.delete_single_room_events.reset().bind(1, lo).bind(2, hi).bind_text(3, r.from->nsp).bind_blob(4, single);
+                w.delete_single_room_events.run();
+                // Events still in the range that were in this room had several rooms.
+                auto next = r.seqs.begin();
+                w.events_between.reset().bind(1, lo).bind(2, hi);
+                while (w.events_between.step()) {
+                    const auto seq = w.events_between.uint64(0);
+                    next = std::lower_bound(next, r.seqs.end(), seq);
+                    if (next != r.seqs.end() && *next == seq) shared.push_back(seq);
+                }
+                w.events_between.reset();
+            } else {
+                for (const auto seq : r.seqs) {
+                    w.delete_single_room_event.reset().bind(1, seq).bind_blob(2, single).run();
+                    if (sqlite3_changes(w.db.handle()) == 0) shared.push_back(seq);
+                }
+            }
+            for (const auto seq : shared) {
+                if (kept_by_no_room(seq)) w.delete_event.reset().bind(1, seq).run();
+            }
+        }
+    };
 
     try {
         w.begin.reset().run();
@@ -56,9 +136,7 @@ void sqlite_store::apply_retention() {
 
         for (const auto& v : views) {
             if (v.idle) {
-                w.evict_room_rows.reset().bind_text(1, v.nsp).bind_text(2, v.room);
-                while (w.evict_room_rows.step()) removed.push_back(w.evict_room_rows.uint64(0));
-                w.evict_room_rows.reset();
+                take_rows(v, std::numeric_limits<std::uint64_t>::max());
                 w.delete_room.reset().bind_text(1, v.nsp).bind_text(2, v.room).run();
                 w.raise_evicted.reset().bind_text(1, v.nsp).bind(2, v.head).run();
                 outcomes.push_back(outcome{v.nsp, v.room, true, v.head, 0, 0, 0});
@@ -71,16 +149,9 @@ void sqlite_store::apply_retention() {
                 w.nth_newest.reset();
             }
             if (cut == 0) continue;
-            std::uint64_t trimmed = v.trimmed_through;
-            std::uint64_t n = 0;
-            w.trim_room.reset().bind_text(1, v.nsp).bind_text(2, v.room).bind(3, cut);
-            while (w.trim_room.step()) {
-                const auto seq = w.trim_room.uint64(0);
-                removed.push_back(seq);
-                trimmed = std::max(trimmed, seq);
-                ++n;
-            }
-            w.trim_room.reset();
+            const auto& taken = take_rows(v, cut);
+            const std::uint64_t trimmed = taken.empty() ? v.trimmed_through : std::max(v.trimmed_through, taken.back());
+            const std::uint64_t n = taken.size();
             std::uint64_t oldest = 0;
             w.room_oldest.reset().bind_text(1, v.nsp).bind_text(2, v.room);
             if (w.room_oldest.step() && !w.room_oldest.is_null(0)) oldest = w.room_oldest.uint64(0);
@@ -89,9 +160,7 @@ void sqlite_store::apply_retention() {
             outcomes.push_back(outcome{v.nsp, v.room, false, v.head, trimmed, v.count - std::min(n, v.count), oldest});
         }
 
-        std::sort(removed.begin(), removed.end());
-        removed.erase(std::unique(removed.begin(), removed.end()), removed.end());
-        for (const auto seq : removed) w.delete_orphan.reset().bind(1, seq).run();
+        delete_unkept_events();
         w.expire_keys.reset().bind(1, to_ms(now - policy.idempotency_window)).run();
         w.commit.reset().run();
     } catch (const sqlite_error&) {

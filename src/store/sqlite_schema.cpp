@@ -26,7 +26,9 @@ CREATE TABLE IF NOT EXISTS events(
 CREATE TABLE IF NOT EXISTS event_rooms(
     nsp TEXT NOT NULL, room TEXT NOT NULL, seq INTEGER NOT NULL,
     PRIMARY KEY(nsp, room, seq)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS event_rooms_by_seq ON event_rooms(seq);
+-- Until 0.1 an index found the rooms still keeping an event; retention now
+-- reads them from the event's own row, and appends save one B-tree insert.
+DROP INDEX IF EXISTS event_rooms_by_seq;
 CREATE TABLE IF NOT EXISTS rooms(
     nsp TEXT NOT NULL, room TEXT NOT NULL,
     head INTEGER NOT NULL, trimmed_through INTEGER NOT NULL, last_append INTEGER NOT NULL,

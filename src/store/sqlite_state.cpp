@@ -28,16 +28,24 @@ sqlite_store::writer_state::writer_state(const sqlite_options& options, std::int
       first_young(db.handle(), "SELECT seq FROM events WHERE time >= ?1 ORDER BY seq LIMIT 1"),
       nth_newest(db.handle(),
                  "SELECT seq FROM event_rooms WHERE nsp = ?1 AND room = ?2 ORDER BY seq DESC LIMIT 1 OFFSET ?3"),
-      trim_room(db.handle(), "DELETE FROM event_rooms WHERE nsp = ?1 AND room = ?2 AND seq <= ?3 RETURNING seq"),
-      evict_room_rows(db.handle(), "DELETE FROM event_rooms WHERE nsp = ?1 AND room = ?2 RETURNING seq"),
+      room_rows_through(db.handle(),
+                        "SELECT seq FROM event_rooms WHERE nsp = ?1 AND room = ?2 AND seq <= ?3 ORDER BY seq"),
+      delete_room_rows_through(db.handle(), "DELETE FROM event_rooms WHERE nsp = ?1 AND room = ?2 AND seq <= ?3"),
       room_oldest(db.handle(), "SELECT min(seq) FROM event_rooms WHERE nsp = ?1 AND room = ?2"),
       set_trimmed(db.handle(), "UPDATE rooms SET trimmed_through = ?3 WHERE nsp = ?1 AND room = ?2"),
       delete_room(db.handle(), "DELETE FROM rooms WHERE nsp = ?1 AND room = ?2"),
       raise_evicted(db.handle(),
                     "INSERT INTO namespaces(nsp, evicted_through) VALUES (?1, ?2) ON CONFLICT(nsp) "
                     "DO UPDATE SET evicted_through = max(evicted_through, excluded.evicted_through)"),
-      delete_orphan(db.handle(),
-                    "DELETE FROM events WHERE seq = ?1 AND NOT EXISTS (SELECT 1 FROM event_rooms WHERE seq = ?1)"),
+      // An event stored in exactly the room its row was just taken from
+      // (that room's encode_list) is kept by no room now.
+      delete_single_room_event(db.handle(), "DELETE FROM events WHERE seq = ?1 AND rooms = ?2"),
+      delete_single_room_events(db.handle(),
+                                "DELETE FROM events WHERE seq BETWEEN ?1 AND ?2 AND nsp = ?3 AND rooms = ?4"),
+      events_between(db.handle(), "SELECT seq FROM events WHERE seq BETWEEN ?1 AND ?2"),
+      event_rooms_of(db.handle(), "SELECT nsp, rooms FROM events WHERE seq = ?1"),
+      room_keeps(db.handle(), "SELECT 1 FROM event_rooms WHERE nsp = ?1 AND room = ?2 AND seq = ?3"),
+      delete_event(db.handle(), "DELETE FROM events WHERE seq = ?1"),
       expire_keys(db.handle(), "DELETE FROM idempotency WHERE time < ?1") {}
 
 sqlite_store::reader_state::reader_state(const std::string& path)

@@ -33,13 +33,18 @@ struct sqlite_store::writer_state {
     // Retention (sqlite_retention.cpp).
     statement first_young;
     statement nth_newest;
-    statement trim_room;
-    statement evict_room_rows;
+    statement room_rows_through;
+    statement delete_room_rows_through;
     statement room_oldest;
     statement set_trimmed;
     statement delete_room;
     statement raise_evicted;
-    statement delete_orphan;
+    statement delete_single_room_event;
+    statement delete_single_room_events;
+    statement events_between;
+    statement event_rooms_of;
+    statement room_keeps;
+    statement delete_event;
     statement expire_keys;
 };
 

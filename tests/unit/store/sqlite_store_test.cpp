@@ -246,6 +246,46 @@ TEST_F(SqliteStore, DeletesEventsThatNoRoomKeeps) {
     EXPECT_EQ(count("SELECT count(*) FROM events"), 2);
     EXPECT_EQ(count("SELECT count(*) FROM events WHERE payload = 'shared'"), 0);
     EXPECT_EQ(count("SELECT trimmed_through FROM rooms WHERE room = 'b'"), 1);
+
+    // An event leaving both of its rooms in one pass goes too.
+    append_now(*store, make_event("c and d", {"c", "d"}));
+    append_now(*store, make_event("c only", {"c"}));
+    append_now(*store, make_event("d only", {"d"}));
+    store->trim();
+    EXPECT_EQ(count("SELECT count(*) FROM events WHERE payload = 'c and d'"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM events"), 4);  // the newest of a, b, c, d
+    EXPECT_EQ(count("SELECT count(*) FROM event_rooms"), 4);
+}
+
+// Rows taken from a room spread thinly over the sequence ("x": 1 and 10) are
+// handled one by one, dense ones ("y": 2..8) by range; both keep what another
+// room still holds.
+TEST_F(SqliteStore, DeletesUnkeptEventsOfSparseAndDenseRooms) {
+    auto store = open(options(durability::batch, 1));
+    append_now(*store, make_event("x and z", {"x", "z"}));
+    for (int i = 1; i <= 8; ++i) append_now(*store, make_event("y" + std::to_string(i), {"y"}));
+    append_now(*store, make_event("x2", {"x"}));
+    append_now(*store, make_event("x3", {"x"}));
+    store->trim();
+    EXPECT_EQ(count("SELECT count(*) FROM events"), 3);
+    EXPECT_EQ(count("SELECT count(*) FROM events WHERE payload IN ('x and z', 'y8', 'x3')"), 3);
+    EXPECT_EQ(payloads(read_now(*store, offset{store->epoch(), 0}, {"z"})), (std::vector<std::string>{"x and z"}));
+}
+
+TEST_F(SqliteStore, EvictingARoomDeletesTheEventsOnlyItKept) {
+    auto o = options();
+    o.retention.idle_room_eviction = std::chrono::hours(24);
+    o.retention.max_age = std::chrono::hours(48);
+    auto store = open(std::move(o));
+    append_now(*store, make_event("a1", {"a"}));
+    append_now(*store, make_event("a and b", {"a", "b"}));
+    append_now(*store, make_event("a2", {"a"}));
+    clock_.advance(std::chrono::hours(25));
+    append_now(*store, make_event("b1", {"b"}));
+    store->trim();
+    EXPECT_EQ(count("SELECT count(*) FROM events WHERE payload IN ('a1', 'a2')"), 0);
+    EXPECT_EQ(payloads(read_now(*store, offset{store->epoch(), 0}, {"b"})),
+              (std::vector<std::string>{"a and b", "b1"}));
 }
 
 TEST_F(SqliteStore, EvictionIsPersisted) {
