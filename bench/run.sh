@@ -13,7 +13,9 @@
 #   fanout    SUBSCRIBERS=1000 MESSAGES=2000 SIZE=100 WINDOW=8
 #   latency   LATENCY_MESSAGES=1000 LATENCY_RATE=100 (same room, ~10 s a run)
 #   idle      IDLE_CLIENTS=10000
-#   recovery  RECOVERY_CLIENTS=500 RECOVERY_MESSAGES=1000
+#   recovery  RECOVERY_CLIENTS=500 RECOVERY_MESSAGES=1000 (no more: with the
+#             warm-up message that fills ferry_bench_server's memory log, which
+#             keeps 1,000 events per room)
 #   append    APPEND_SECONDS=2 (per durability policy)
 #   sse       SSE_SUBSCRIBERS=1000 SSE_MESSAGES=2000
 #   REPEAT_FANOUT=3 REPEAT_LATENCY=3 REPEAT_IDLE=3 REPEAT_RECOVERY=3
@@ -46,7 +48,7 @@ while (($#)); do
     --repeat) repeat="$2"; shift 2 ;;
     --no-build) do_build=0; shift ;;
     --no-setup) do_setup=0; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
