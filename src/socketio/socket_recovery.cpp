@@ -69,7 +69,11 @@ void socket::abandon_restore() {
 
 void socket::write_replayed(const stored_event& e, std::string_view epoch) {
     if (!connected_) return;
-    client_->write_paced(client_->worker().replay_frames().wire(nsp_->name(), e, epoch));
+    const auto& wire = client_->worker().replay_packets().get(nsp_->name(), e, epoch, [&] {
+        return socketio::stored_event_wire(nsp_->name(), e.payload, e.attachments,
+                                           offset{std::string(epoch), e.sequence}.to_string());
+    });
+    client_->write_paced(wire);
     // Kept sorted: a replay reads in sequence order, so this is an append
     // unless two replays (recovery and a join_since) interleave.
     if (replayed_.empty() || replayed_.back() < e.sequence) {

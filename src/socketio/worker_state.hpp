@@ -3,6 +3,7 @@
 // per namespace. Only the worker's own thread touches it, so fan-out and
 // room changes take no lock.
 
+#include "engineio/wire.hpp"
 #include "socketio/replay_cache.hpp"
 #include "socketio/room_index.hpp"
 
@@ -49,8 +50,9 @@ public:
     /// Whether operations are queued and not yet taken. Any thread.
     bool has_queued() const noexcept { return drain_posted_.load(std::memory_order_relaxed); }
 
-    /// Encoded replayed events shared by the clients recovering on this worker.
-    replay_cache& replay_frames() noexcept { return replay_frames_; }
+    /// Encoded replayed events shared by the clients (and SSE streams) recovering on this worker.
+    replay_cache<std::vector<engineio::wire_ptr>>& replay_packets() noexcept { return replay_packets_; }
+    replay_cache<std::shared_ptr<const std::string>>& replay_sse_frames() noexcept { return replay_sse_frames_; }
 
     /// A fresh mark for one broadcast on this worker (see socket::delivered_mark).
     std::uint64_t next_mark() noexcept { return ++mark_; }
@@ -67,7 +69,8 @@ private:
     unsigned index_;
     std::vector<std::unique_ptr<namespace_local>> locals_;
     std::uint64_t mark_ = 0;
-    replay_cache replay_frames_;
+    replay_cache<std::vector<engineio::wire_ptr>> replay_packets_;
+    replay_cache<std::shared_ptr<const std::string>> replay_sse_frames_;
     std::mutex inbox_mutex_;
     std::vector<std::function<void(worker_state&)>> inbox_;
     std::vector<std::function<void(worker_state&)>> draining_;  // trades places with inbox_

@@ -280,11 +280,15 @@ void stream::on_page(offset after, result<read_page> page) {
         }
     }
     offset last = after;
+    auto& frames = worker_.replay_sse_frames();
     for (const auto& e : page->events) {
         last.epoch = store->epoch();
         last.sequence = e.sequence;
-        std::string text = payload_frame(e.payload, last.to_string());
-        if (!text.empty()) enqueue_text(std::move(text));
+        // Shared with the other streams of this worker replaying the same events.
+        const auto& text = frames.get(nsp_.name(), e, last.epoch, [&] {
+            return std::make_shared<const std::string>(payload_frame(e.payload, last.to_string()));
+        });
+        if (!text->empty()) enqueue(frame{text, *text});
         replayed_.insert(e.sequence);
         replayed_through_ = std::max(replayed_through_, e.sequence);
     }
