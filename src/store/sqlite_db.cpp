@@ -31,6 +31,11 @@ statement& statement::reset() noexcept {
     return *this;
 }
 
+statement& statement::rebind() noexcept {
+    sqlite3_reset(stmt_);
+    return *this;
+}
+
 statement& statement::bind(int index, std::int64_t value) {
     const int rc = sqlite3_bind_int64(stmt_, index, value);
     if (rc != SQLITE_OK) fail(db_, rc, "bind");
@@ -51,6 +56,20 @@ statement& statement::bind_blob(int index, std::string_view value) {
     return *this;
 }
 
+statement& statement::bind_text_ref(int index, std::string_view value) {
+    // An empty text must still be text, not NULL: pass a valid pointer.
+    const int rc =
+        sqlite3_bind_text64(stmt_, index, value.empty() ? "" : value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
+    if (rc != SQLITE_OK) fail(db_, rc, "bind");
+    return *this;
+}
+
+statement& statement::bind_blob_ref(int index, std::string_view value) {
+    const int rc = sqlite3_bind_blob64(stmt_, index, value.empty() ? "" : value.data(), value.size(), SQLITE_STATIC);
+    if (rc != SQLITE_OK) fail(db_, rc, "bind");
+    return *this;
+}
+
 bool statement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
@@ -61,7 +80,10 @@ bool statement::step() {
 void statement::run() {
     while (step()) {
     }
-    reset();
+    // Only sqlite3_reset: it ends the statement (cursors, locks). Clearing the
+    // bindings too would cost as much again on the hot path; every use starts
+    // with reset() or binds every parameter anew.
+    sqlite3_reset(stmt_);
 }
 
 bool statement::is_null(int column) const noexcept { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }

@@ -39,14 +39,23 @@ public:
 
     /// Resets the statement and clears its bindings; call before each use.
     statement& reset() noexcept;
+    /// Resets the statement but keeps its bindings (cheaper than reset()): for
+    /// a statement whose every parameter is bound again before it runs.
+    statement& rebind() noexcept;
     statement& bind(int index, std::int64_t value);
     statement& bind(int index, std::uint64_t value) { return bind(index, static_cast<std::int64_t>(value)); }
+    /// Copies `value` into the statement.
     statement& bind_text(int index, std::string_view value);
     statement& bind_blob(int index, std::string_view value);
+    /// Binds `value` without copying it: it must stay alive and unchanged
+    /// until the statement has run (the hot insert path binds large payloads).
+    statement& bind_text_ref(int index, std::string_view value);
+    statement& bind_blob_ref(int index, std::string_view value);
 
     /// Advances; true when a row is available.
     bool step();
-    /// Runs to completion (for statements without rows).
+    /// Runs to completion (for statements without rows), then resets the
+    /// statement; its bindings stay until the next reset() or bind.
     void run();
 
     bool is_null(int column) const noexcept;

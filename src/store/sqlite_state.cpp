@@ -1,6 +1,27 @@
 #include "store/sqlite_state.hpp"
 
+#include <string>
+#include <string_view>
+
 namespace ferry::store {
+namespace {
+
+constexpr std::string_view insert_event_sql =
+    "INSERT INTO events(seq, nsp, rooms, except_rooms, payload, attachments, time) VALUES ";
+constexpr std::string_view insert_event_room_sql = "INSERT INTO event_rooms(nsp, room, seq) VALUES ";
+
+// `head` followed by `rows` tuples of `columns` parameters: (?,?),(?,?)...
+std::string insert_sql(std::string_view head, int columns, std::size_t rows) {
+    std::string sql(head);
+    for (std::size_t r = 0; r < rows; ++r) {
+        sql += r == 0 ? "(" : ",(";
+        for (int c = 0; c < columns; ++c) sql += c == 0 ? "?" : ",?";
+        sql += ')';
+    }
+    return sql;
+}
+
+}  // namespace
 
 sqlite_store::writer_state::writer_state(const sqlite_options& options, std::int64_t keys_since_ms)
     : db(options.path),
@@ -10,10 +31,10 @@ sqlite_store::writer_state::writer_state(const sqlite_options& options, std::int
       last_time_ms(loaded.last_time_ms),
       begin(db.handle(), "BEGIN IMMEDIATE"),
       commit(db.handle(), "COMMIT"),
-      insert_event(db.handle(),
-                   "INSERT INTO events(seq, nsp, rooms, except_rooms, payload, attachments, time) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-      insert_event_room(db.handle(), "INSERT INTO event_rooms(nsp, room, seq) VALUES (?1, ?2, ?3)"),
+      insert_event(db.handle(), insert_sql(insert_event_sql, 7, 1)),
+      insert_events(db.handle(), insert_sql(insert_event_sql, 7, events_per_insert)),
+      insert_event_room(db.handle(), insert_sql(insert_event_room_sql, 3, 1)),
+      insert_event_rooms(db.handle(), insert_sql(insert_event_room_sql, 3, event_rooms_per_insert)),
       // A room created again after an eviction starts at its namespace's
       // eviction watermark, so it does not forget what the eviction removed.
       upsert_room(db.handle(),

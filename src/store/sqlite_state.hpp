@@ -20,11 +20,19 @@ struct sqlite_store::writer_state {
     std::uint64_t last_sequence = 0;
     std::int64_t last_time_ms = 0;
 
+    // Rows per multi-row INSERT: one run of a statement per that many rows
+    // instead of one per row saves the fixed cost of a run (program start,
+    // cursor, halt, reset).
+    static constexpr std::size_t events_per_insert = 32;
+    static constexpr std::size_t event_rooms_per_insert = 64;
+
     // Appends (sqlite_writer.cpp).
     statement begin;
     statement commit;
-    statement insert_event;
+    statement insert_event;   // one row
+    statement insert_events;  // events_per_insert rows
     statement insert_event_room;
+    statement insert_event_rooms;  // event_rooms_per_insert rows
     statement upsert_room;
     statement set_last_sequence;
     statement insert_key;

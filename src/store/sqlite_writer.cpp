@@ -13,6 +13,29 @@
 #include <map>
 
 namespace ferry::store {
+namespace {
+
+// Inserts `rows` rows: `chunk` (a multi-row INSERT of `per_chunk` rows) while
+// whole chunks remain, `single` (one row) for the rest. bind_row(statement,
+// first parameter, row) binds the `columns` parameters of one row.
+template <class BindRow>
+void insert_rows(statement& chunk, std::size_t per_chunk, statement& single, std::size_t rows, int columns,
+                 BindRow bind_row) {
+    std::size_t i = 0;
+    for (; i + per_chunk <= rows; i += per_chunk) {
+        chunk.rebind();
+        for (std::size_t r = 0; r < per_chunk; ++r) bind_row(chunk, static_cast<int>(r) * columns + 1, i + r);
+        chunk.run();
+    }
+    for (; i < rows; ++i) {
+        single.rebind();
+        bind_row(single, 1, i);
+        single.run();
+    }
+}
+
+}  // namespace
+
 void sqlite_store::writer_loop() {
     using clock = std::chrono::steady_clock;
     auto next_retention = clock::now() + options_.retention_interval;
@@ -118,70 +141,93 @@ void sqlite_store::commit_batch(std::vector<pending_append>& batch) {
     const auto now = now_of(options_.retention);
     const auto now_ms = to_ms(now);
 
+    // First the rows, without SQL: number the appends, answer repeated
+    // idempotency keys, encode the lists. Nothing is added to `fresh` once the
+    // inserts start: they bind its strings in place.
+    struct fresh_event {
+        std::shared_ptr<stored_event> event;
+        std::string rooms, except, attachments;  // encode_list of the event's lists
+        std::string_view key;                    // its idempotency key, if any
+    };
+    std::vector<fresh_event> fresh;
+    fresh.reserve(batch.size());
     std::vector<std::uint64_t> sequences;  // one per append, in batch order
     sequences.reserve(batch.size());
-    std::vector<std::shared_ptr<stored_event>> fresh;
     string_map<std::uint64_t> fresh_keys;  // keys first seen in this batch
-    struct touched_room {
-        std::uint64_t head;
-        std::int64_t last_append_ms;
-    };
-    std::map<std::pair<std::string, std::string>, touched_room> touched;
     std::uint64_t sequence = w.last_sequence;
     std::int64_t time_ms = w.last_time_ms;
+    // Times never decrease along the sequence (retention relies on it), even
+    // if the wall clock steps back.
+    time_ms = std::max(time_ms, now_ms);
+    for (auto& p : batch) {
+        auto& r = p.record;
+        if (!r.idempotency_key.empty()) {
+            if (const auto it = fresh_keys.find(r.idempotency_key); it != fresh_keys.end()) {
+                sequences.push_back(it->second);
+                continue;
+            }
+            if (const auto first = w.keys.find(r.idempotency_key, now)) {
+                sequences.push_back(*first);
+                continue;
+            }
+            fresh_keys.emplace(r.idempotency_key, sequence + 1);
+        }
+        auto e = std::make_shared<stored_event>();
+        e->sequence = ++sequence;
+        e->time = from_ms(time_ms);
+        e->nsp = std::move(r.nsp);
+        e->rooms = target_rooms(std::move(r.rooms));
+        e->except = normalize_rooms(std::move(r.except));
+        e->payload = std::move(r.payload);
+        e->attachments = std::move(r.attachments);
+        auto& f = fresh.emplace_back();
+        f.rooms = encode_list(e->rooms);
+        f.except = encode_list(e->except);
+        f.attachments = encode_list(e->attachments);
+        f.key = r.idempotency_key;  // the record outlives the commit
+        f.event = std::move(e);
+        sequences.push_back(sequence);
+    }
 
     try {
         w.begin.reset().run();
-        for (auto& p : batch) {
-            auto& r = p.record;
-            if (!r.idempotency_key.empty()) {
-                if (const auto it = fresh_keys.find(r.idempotency_key); it != fresh_keys.end()) {
-                    sequences.push_back(it->second);
-                    continue;
-                }
-                if (const auto first = w.keys.find(r.idempotency_key, now)) {
-                    sequences.push_back(*first);
-                    continue;
-                }
-            }
-            auto e = std::make_shared<stored_event>();
-            e->sequence = ++sequence;
-            // Times never decrease along the sequence (retention relies on it),
-            // even if the wall clock steps back.
-            time_ms = std::max(time_ms, now_ms);
-            e->time = from_ms(time_ms);
-            e->nsp = std::move(r.nsp);
-            e->rooms = target_rooms(std::move(r.rooms));
-            e->except = normalize_rooms(std::move(r.except));
-            e->payload = std::move(r.payload);
-            e->attachments = std::move(r.attachments);
-
-            w.insert_event.reset()
-                .bind(1, sequence)
-                .bind_text(2, e->nsp)
-                .bind_blob(3, encode_list(e->rooms))
-                .bind_blob(4, encode_list(e->except))
-                .bind_text(5, e->payload)
-                .bind_blob(6, encode_list(e->attachments))
-                .bind(7, time_ms)
-                .run();
-            for (const auto& room : e->rooms) {
-                w.insert_event_room.reset().bind_text(1, e->nsp).bind_text(2, room).bind(3, sequence).run();
-                touched[{e->nsp, room}] = touched_room{sequence, time_ms};
-            }
-            if (!r.idempotency_key.empty()) {
-                w.insert_key.reset().bind_text(1, r.idempotency_key).bind(2, sequence).bind(3, time_ms).run();
-                fresh_keys.emplace(r.idempotency_key, sequence);
-            }
-            sequences.push_back(sequence);
-            fresh.push_back(std::move(e));
+        insert_rows(w.insert_events, w.events_per_insert, w.insert_event, fresh.size(), 7,
+                    [&](statement& s, int at, std::size_t i) {
+                        const auto& f = fresh[i];
+                        const auto& e = *f.event;
+                        s.bind(at, e.sequence)
+                            .bind_text_ref(at + 1, e.nsp)
+                            .bind_blob_ref(at + 2, f.rooms)
+                            .bind_blob_ref(at + 3, f.except)
+                            .bind_text_ref(at + 4, e.payload)
+                            .bind_blob_ref(at + 5, f.attachments)
+                            .bind(at + 6, time_ms);
+                    });
+        std::vector<std::pair<const stored_event*, const std::string*>> room_rows;  // (event, room)
+        room_rows.reserve(fresh.size());
+        for (const auto& f : fresh) {
+            for (const auto& name : f.event->rooms) room_rows.emplace_back(f.event.get(), &name);
         }
-        for (const auto& [key, room] : touched) {
+        insert_rows(w.insert_event_rooms, w.event_rooms_per_insert, w.insert_event_room, room_rows.size(), 3,
+                    [&](statement& s, int at, std::size_t i) {
+                        const auto& [e, name] = room_rows[i];
+                        s.bind_text_ref(at, e->nsp).bind_text_ref(at + 1, *name).bind(at + 2, e->sequence);
+                    });
+        for (const auto& f : fresh) {
+            if (f.key.empty()) continue;
+            w.insert_key.reset().bind_text_ref(1, f.key).bind(2, f.event->sequence).bind(3, time_ms).run();
+        }
+        // Each room's head is its newest event of the group.
+        std::map<std::pair<std::string_view, std::string_view>, std::uint64_t> heads;
+        for (const auto& f : fresh) {
+            for (const auto& name : f.event->rooms) heads[{f.event->nsp, name}] = f.event->sequence;
+        }
+        for (const auto& [key, head] : heads) {
             w.upsert_room.reset()
-                .bind_text(1, key.first)
-                .bind_text(2, key.second)
-                .bind(3, room.head)
-                .bind(4, room.last_append_ms)
+                .bind_text_ref(1, key.first)
+                .bind_text_ref(2, key.second)
+                .bind(3, head)
+                .bind(4, time_ms)
                 .run();
         }
         if (!fresh.empty()) w.set_last_sequence.reset().bind(1, sequence).run();
@@ -199,8 +245,8 @@ void sqlite_store::commit_batch(std::vector<pending_append>& batch) {
     for (auto& [key, seq] : fresh_keys) w.keys.insert(key, seq, now);
     {
         std::lock_guard lock(mu_);
-        for (auto& e : fresh) {
-            const event_ptr shared = std::move(e);
+        for (auto& f : fresh) {
+            const event_ptr shared = std::move(f.event);
             for (const auto& name : shared->rooms) {
                 auto& room = room_locked(shared->nsp, name);
                 room.tail.push_back(shared);
