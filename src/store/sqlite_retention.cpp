@@ -44,7 +44,8 @@ void sqlite_store::apply_retention() {
     // copy every row through two temporary tables).
     const auto take_rows = [&](const room_view& v, std::uint64_t cut) -> const std::vector<std::uint64_t>& {
         auto& taken = removals.emplace_back(removal{&v, {}}).seqs;
-        const auto through = static_cast<std::int64_t>(std::min<std::uint64_t>(cut, std::numeric_limits<std::int64_t>::max()));
+        constexpr std::uint64_t largest = std::numeric_limits<std::int64_t>::max();
+        const auto through = static_cast<std::int64_t>(std::min(cut, largest));
         w.room_rows_through.reset().bind_text(1, v.nsp).bind_text(2, v.room).bind(3, through);
         while (w.room_rows_through.step()) taken.push_back(w.room_rows_through.uint64(0));
         w.room_rows_through.reset();
@@ -89,8 +90,10 @@ void sqlite_store::apply_retention() {
             const auto hi = r.seqs.back();
             shared.clear();
             if (hi - lo < dense * r.seqs.size()) {
-                w.delete_single_room_events.reset().bind(1, lo).bind(2, hi).bind_text(3, r.from->nsp).bind_blob(4, single);
-                w.delete_single_room_events.run();
+                auto& range = w.delete_single_room_events;
+                range.reset().bind(1, lo).bind(2, hi).bind_text(3, r.from->nsp).bind_blob(4, single).run();
+                // It deleted only events of these rows: if as many, none had several rooms.
+                if (static_cast<std::size_t>(sqlite3_changes(w.db.handle())) == r.seqs.size()) continue;
                 // Events still in the range that were in this room had several rooms.
                 auto next = r.seqs.begin();
                 w.events_between.reset().bind(1, lo).bind(2, hi);
