@@ -6,15 +6,16 @@
 // Two modes:
 //   store_bench [--benchmark_...]   Google Benchmark (when built with it), e.g.
 //                                   --benchmark_min_time=2
-//   store_bench --json [--seconds S] [--in-flight K] [--payload-bytes B] [--policy P]...
+//   store_bench --json [--seconds S] [--in-flight K] [--payload-bytes B] [--rooms R] [--policy P]...
 //       issue 5 scenario 5 for bench/run.sh: for each policy (memory,
 //       sqlite-batch, sqlite-sync; all unless --policy is given) appends for
-//       S seconds with K in flight, then prints one JSON line:
+//       S seconds with K in flight, each event to one of R rooms in turn
+//       (default 1), then prints one JSON line:
 //       {"mode":"append","policy":"sqlite-batch","events":N,"seconds":S,
 //        "events_per_s":R,"in_flight":K,"payload_bytes":B}
-// Files go to a temp dir in /tmp, removed afterwards. Each event goes to one
-// room with the daemon's default retention (1000 events per room), so the
-// SQLite figures include trimming what the appends push out.
+// Files go to a temp dir in /tmp, removed afterwards. The stores have the
+// daemon's default retention (1000 events per room), so the SQLite figures
+// include trimming what the appends push out.
 #include <ferry/event_store.hpp>
 
 #ifdef FERRY_STORE_BENCH_GOOGLE
@@ -76,9 +77,9 @@ private:
     std::size_t max_;
 };
 
-ferry::event_record event(const std::string& payload) {
+ferry::event_record event(const std::string& payload, std::string room = "room-1") {
     ferry::event_record r;
-    r.rooms = {"room-1"};
+    r.rooms = {std::move(room)};
     r.payload = payload;
     return r;
 }
@@ -137,12 +138,14 @@ struct json_options {
     double seconds = 4;
     std::size_t in_flight = 4096;
     std::size_t payload_bytes = 64;
+    std::size_t rooms = 1;  // events go to room-1, room-2, ... in turn
     std::vector<std::string> policies;
 };
 
 void report(const json_options& o, const std::string& policy, std::uint64_t events, double seconds) {
     std::printf(
-        R"({"mode":"append","policy":"%s","events":%llu,"seconds":%.3f,"events_per_s":%.0f,"in_flight":%zu,"payload_bytes":%zu})"
+        R"({"mode":"append","policy":"%s","events":%llu,"seconds":%.3f,"events_per_s":%.0f,)"
+        R"("in_flight":%zu,"payload_bytes":%zu})"
         "\n",
         policy.c_str(), static_cast<unsigned long long>(events), seconds, seconds > 0 ? events / seconds : 0.0,
         o.in_flight, o.payload_bytes);
@@ -154,6 +157,8 @@ void report(const json_options& o, const std::string& policy, std::uint64_t even
 void run_for(const json_options& o, const std::string& policy, ferry::event_store& store) {
     using clock = std::chrono::steady_clock;
     const auto payload = payload_of(o.payload_bytes);
+    std::vector<std::string> rooms;
+    for (std::size_t i = 1; i <= o.rooms; ++i) rooms.push_back("room-" + std::to_string(i));
     in_flight limit(o.in_flight);
     std::atomic<std::uint64_t> acknowledged{0};
     const auto start = clock::now();
@@ -161,7 +166,7 @@ void run_for(const json_options& o, const std::string& policy, ferry::event_stor
     // Reads the clock every 256 appends: that costs as much as a memory append.
     for (std::uint64_t n = 0; (n & 255) != 0 || clock::now() < deadline; ++n) {
         limit.acquire();
-        store.append(event(payload), [&](ferry::result<ferry::offset> r) {
+        store.append(event(payload, rooms[n % rooms.size()]), [&](ferry::result<ferry::offset> r) {
             if (!r) {
                 std::fprintf(stderr, "store_bench: append failed: %s\n", r.error().message().c_str());
                 std::abort();
@@ -217,6 +222,9 @@ bool parse_json_options(int argc, char** argv, json_options& o) {
             if (o.in_flight == 0) return false;
         } else if (arg == "--payload-bytes" && (v = value())) {
             o.payload_bytes = std::strtoull(v, nullptr, 10);
+        } else if (arg == "--rooms" && (v = value())) {
+            o.rooms = std::strtoull(v, nullptr, 10);
+            if (o.rooms == 0) return false;
         } else if (arg == "--policy" && (v = value())) {
             o.policies.emplace_back(v);
         } else {
@@ -234,7 +242,7 @@ int main(int argc, char** argv) {
             json_options o;
             if (!parse_json_options(argc, argv, o)) {
                 std::fprintf(stderr,
-                             "usage: store_bench --json [--seconds S] [--in-flight K] [--payload-bytes B] "
+                             "usage: store_bench --json [--seconds S] [--in-flight K] [--payload-bytes B] [--rooms R] "
                              "[--policy memory|sqlite-batch|sqlite-sync]...\n");
                 return 2;
             }
