@@ -111,7 +111,7 @@ enum class durability {
     /// After its commit is on disk (WAL, synchronous=FULL): survives kill -9
     /// and a power cut.
     sync,
-    /// Commits grouped every batch_interval and acknowledged after the commit
+    /// Commits grouped (see batch_interval) and acknowledged after the commit
     /// (synchronous=NORMAL): acknowledged appends survive kill -9; a power cut
     /// or OS crash may take back those of the last sync_interval, and the store
     /// then starts a new epoch. Unacknowledged appends (the open batch) are lost
@@ -171,9 +171,11 @@ std::unique_ptr<event_store> make_memory_store(retention_policy retention = {});
 struct sqlite_options {
     std::string path;  ///< database file (created with its directory's WAL files)
     durability mode = durability::batch;
-    /// Batch mode: at most one commit per batch_interval. A group takes the
-    /// appends queued since the previous one; a writer whose commits take
-    /// longer than this commits back to back.
+    /// Batch mode: a group of fewer than 64 appends waits for companions until
+    /// batch_interval has passed since the previous group; larger groups are
+    /// committed as soon as the writer is free. Bounds the commit rate of a
+    /// trickle; with few appends in flight it also bounds their rate to
+    /// in-flight / batch_interval (0: never wait).
     std::chrono::milliseconds batch_interval{5};
     retention_policy retention;
     /// Recent events kept in memory per room, so that most replays never touch SQLite.

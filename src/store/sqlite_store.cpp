@@ -63,8 +63,8 @@ void sqlite_store::append(event_record record, std::function<void(result<offset>
         queue_.push_back(pending_append{std::move(record), std::move(done)});
         ++accepted_;
         // The writer waits for the first append of a group, and in batch mode
-        // for a full one; the others ride along without a wakeup.
-        wake = queue_.size() == 1 || queue_.size() == max_batch;
+        // for min_group of them; the others ride along without a wakeup.
+        wake = queue_.size() == 1 || queue_.size() == min_group;
     }
     if (wake) queue_cv_.notify_one();
 }

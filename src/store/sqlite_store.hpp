@@ -38,6 +38,11 @@ public:
     /// Most appends in one transaction: bounds the latency of the appends
     /// behind them (their handlers run after the whole group's commit).
     static constexpr std::size_t max_batch = 4096;
+    /// Batch mode: a group this large is committed as soon as the writer is
+    /// free; a smaller one waits for companions (see writer_loop). Large
+    /// enough to spread a commit's fixed cost, small enough that publishers
+    /// waiting for their acks are never held to in-flight / batch_interval.
+    static constexpr std::size_t min_group = 64;
 
     explicit sqlite_store(sqlite_options options);
     ~sqlite_store() override;

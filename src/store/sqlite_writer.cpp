@@ -56,14 +56,17 @@ void sqlite_store::writer_loop() {
             queue_cv_.wait_until(lock, std::min(next_retention, sync_due),
                                  [&] { return !queue_.empty() || stopping_ || trim_pending(); });
             if (options_.mode == durability::batch && !queue_.empty()) {
-                // Batch mode: at most one group per batch_interval. A group
-                // collects appends until batch_interval has passed since the
-                // previous one was taken, so a writer whose commits take
-                // longer than that commits back to back and never idles with
-                // work queued. A full group, or someone who needs it on disk
-                // now, does not wait.
+                // Batch mode: a small group collects companions until
+                // batch_interval has passed since the previous group was
+                // taken, so a trickle of appends costs at most one commit per
+                // interval. A group of min_group (or someone who needs it on
+                // disk now) does not wait: publishers waiting for their acks
+                // would otherwise be held to in-flight / batch_interval, and
+                // a busy writer commits back to back, never idle with work
+                // queued. Like MySQL's binlog_group_commit_sync_delay with
+                // binlog_group_commit_sync_no_delay_count.
                 queue_cv_.wait_until(lock, last_group + options_.batch_interval, [&] {
-                    return urgent_ || stopping_ || trim_pending() || queue_.size() >= max_batch;
+                    return urgent_ || stopping_ || trim_pending() || queue_.size() >= min_group;
                 });
             }
             if (!queue_.empty()) last_group = clock::now();

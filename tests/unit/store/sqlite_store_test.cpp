@@ -163,10 +163,11 @@ TEST_F(SqliteStore, BatchModeCommitsAfterTheBatchIntervalWithoutFlush) {
     EXPECT_EQ(p.get_future().get().value().sequence, 1u);
 }
 
-// batch_interval paces groups (at most one per interval); it never holds back
-// the first group of an idle writer, nor a full group. With an interval of an
-// hour, both are acknowledged without flush(); a regression hangs the test.
-TEST_F(SqliteStore, BatchModeCommitsAFirstOrFullGroupWithoutWaitingForTheInterval) {
+// batch_interval paces small groups (one per interval); it never holds back
+// the first group of an idle writer, nor a group of min_group. With an
+// interval of an hour, both are acknowledged without flush(); a regression
+// hangs the test.
+TEST_F(SqliteStore, BatchModeCommitsAFirstOrLargeGroupWithoutWaitingForTheInterval) {
     auto o = options(durability::batch);
     o.batch_interval = std::chrono::hours(1);
     auto store = open(std::move(o));
@@ -174,11 +175,11 @@ TEST_F(SqliteStore, BatchModeCommitsAFirstOrFullGroupWithoutWaitingForTheInterva
     store->append(make_event("first"), [&](result<offset> r) { first.set_value(r); });
     EXPECT_EQ(first.get_future().get().value().sequence, 1u);
 
-    constexpr std::size_t full = store::sqlite_store::max_batch;
+    constexpr std::size_t large = store::sqlite_store::min_group;
     std::mutex mu;
     std::condition_variable cv;
     std::vector<std::uint64_t> acked;
-    for (std::size_t i = 0; i < full; ++i) {
+    for (std::size_t i = 0; i < large; ++i) {
         store->append(make_event(std::to_string(i)), [&](result<offset> r) {
             std::lock_guard lock(mu);
             acked.push_back(r.value().sequence);
@@ -186,9 +187,9 @@ TEST_F(SqliteStore, BatchModeCommitsAFirstOrFullGroupWithoutWaitingForTheInterva
         });
     }
     std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return acked.size() == full; });
+    cv.wait(lock, [&] { return acked.size() == large; });
     EXPECT_EQ(acked.front(), 2u);
-    EXPECT_EQ(acked.back(), full + 1);
+    EXPECT_EQ(acked.back(), large + 1);
 }
 
 // Batch mode bounds what a power cut can take back: within sync_interval of a
