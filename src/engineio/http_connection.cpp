@@ -4,9 +4,12 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include <algorithm>
 
 namespace ferry::engineio {
 namespace asio = boost::asio;
@@ -15,7 +18,11 @@ using boost::system::error_code;
 
 namespace {
 constexpr std::uint32_t header_limit = 16 * 1024;
-constexpr std::size_t read_chunk = 16 * 1024;
+// Reads start at 512 bytes and double while they come back full: a parked
+// poll holds a small buffer, a pipelining publisher or a large body soon
+// reads in large steps.
+constexpr std::size_t min_read_chunk = 512;
+constexpr std::size_t max_read_chunk = 64 * 1024;
 }
 
 http_connection::http_connection(asio::ip::tcp::socket socket, engine& owner,
@@ -70,9 +77,11 @@ void http_connection::parse_buffered() {
 }
 
 void http_connection::read_more() {
-    socket_.async_read_some(buffer_.prepare(read_chunk), [self = shared_from_this()](error_code ec, std::size_t n) {
+    const std::size_t want = std::max<std::size_t>(read_chunk_, boost::beast::read_size(buffer_, min_read_chunk));
+    socket_.async_read_some(buffer_.prepare(want), [self = shared_from_this(), want](error_code ec, std::size_t n) {
         if (self->closed_) return;
         self->buffer_.commit(n);
+        if (n == want) self->read_chunk_ = static_cast<std::uint32_t>(std::min(want * 2, max_read_chunk));
         if (ec == asio::error::eof) {
             // A clean end between requests; a request cut short is malformed.
             return self->on_read(self->parser_->got_some() ? http::error::partial_message : http::error::end_of_stream);

@@ -86,6 +86,7 @@ private:
     std::string remote_address_;
     bool keep_alive_ = true;
     bool header_checked_ = false;
+    std::uint32_t read_chunk_ = 512;  // grows while reads come back full
     bool parked_ = false;
     bool closed_ = false;
 };
