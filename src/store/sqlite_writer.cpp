@@ -1,8 +1,9 @@
 // The SQLite store's writer thread: group commit. Appends queue up while the
-// previous transaction commits (sync), or until batch_interval has passed
-// since the previous group was taken (batch); each group is one transaction,
-// numbered in queue order, and its handlers run after the commit, so an
-// acknowledged offset is always on disk per the durability mode.
+// previous transaction commits; in batch mode a group smaller than min_group
+// also waits until batch_interval has passed since the previous one. Each
+// group is one transaction, numbered in queue order, and its handlers run
+// after the commit, so an acknowledged offset is always on disk per the
+// durability mode.
 // Retention is applied on the same thread (sqlite_retention.cpp), so it never
 // races an append.
 #include "store/list_codec.hpp"
