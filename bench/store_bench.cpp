@@ -9,7 +9,8 @@
 //   store_bench --json [--seconds S] [--in-flight K] [--payload-bytes B] [--rooms R] [--policy P]...
 //       issue 5 scenario 5 for bench/run.sh: for each policy (memory,
 //       sqlite-batch, sqlite-sync; all unless --policy is given) appends for
-//       S seconds with K in flight, each event to one of R rooms in turn
+//       S seconds with K in flight (the memory store acknowledges inline, so
+//       it never has more than one), each event to one of R rooms in turn
 //       (default 1), then prints one JSON line:
 //       {"mode":"append","policy":"sqlite-batch","events":N,"seconds":S,
 //        "events_per_s":R,"in_flight":K,"payload_bytes":B}
