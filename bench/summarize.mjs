@@ -187,7 +187,8 @@ const plots = {
     const p50 = get((r) => r.latency_us.p50), p99 = get((r) => r.latency_us.p99), max = get((r) => r.latency_us.max);
     return header("latency", 900, 480) +
       block("d", list.map((s, i) => [label(s), num(p50[i]), num(p99[i]), num(max[i])])) +
-      `set title "Scenario 2: end-to-end latency at ${runs("latency", list[0])[0]?.clients ?? "?"} subscribers (${subtitle})"\n` +
+      `set title "Scenario 2: end-to-end latency, ${runs("latency", list[0])[0]?.clients ?? "?"} subscribers, ` +
+      `${fmt(med("latency", list[0], (r) => r.published / r.publish_s))} messages/s (${subtitle})"\n` +
       `set ylabel "ms (log scale)"\nset logscale y\nset format y "%g"\nset offsets 0, 0, graph 0.1, 0\n` +
       `plot $d using 2:xtic(1) title "p50" lc rgb "#88ccee", '' using 3 title "p99" lc rgb "#4477aa", ` +
       `'' using 4 title "max" lc rgb "#332288", ` +
