@@ -4,10 +4,11 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/serializer.hpp>
 
 #include <algorithm>
 
@@ -17,6 +18,23 @@ namespace http = boost::beast::http;
 using boost::system::error_code;
 
 namespace {
+std::string serialize(http_response& response) {
+    std::string out;
+    http::response_serializer<http::string_body> serializer{response};
+    error_code ec;
+    while (!ec && !serializer.is_done()) {
+        serializer.next(ec, [&](error_code&, const auto& buffers) {
+            std::size_t size = 0;
+            for (const auto b : boost::beast::buffers_range_ref(buffers)) {
+                out.append(static_cast<const char*>(b.data()), b.size());
+                size += b.size();
+            }
+            serializer.consume(size);
+        });
+    }
+    return out;
+}
+
 constexpr std::uint32_t header_limit = 16 * 1024;
 // Reads start at 512 bytes and double while they come back full: a parked
 // poll holds a small buffer, a pipelining publisher or a large body soon
@@ -44,13 +62,25 @@ void http_connection::resume(http_request request) { handle(std::move(request));
 
 void http_connection::read_next() {
     if (closed_) return;
-    parser_.emplace();
-    parser_->header_limit(header_limit);
-    // The body limit depends on the path (Engine.IO's max_payload, or the
-    // application's max_http_body), so it is set once the header is read.
-    parser_->body_limit(boost::none);
-    header_checked_ = false;
-    parse_buffered();
+    // A response written inline asks for the next request from inside the
+    // handling of the previous one: the loop below takes it, so pipelined
+    // requests are handled one after another without nesting.
+    if (parsing_) {
+        again_ = true;
+        return;
+    }
+    parsing_ = true;
+    do {
+        again_ = false;
+        parser_.emplace();
+        parser_->header_limit(header_limit);
+        // The body limit depends on the path (Engine.IO's max_payload, or the
+        // application's max_http_body), so it is set once the header is read.
+        parser_->body_limit(boost::none);
+        header_checked_ = false;
+        parse_buffered();
+    } while (again_ && !closed_);
+    parsing_ = false;
 }
 
 // The parser is fed from the connection's buffer by hand rather than through
@@ -151,12 +181,24 @@ void http_connection::respond(http_response response) {
     }
     response.keep_alive(keep_alive_);
     response.prepare_payload();
-    response_.emplace(std::move(response));
-    http::async_write(socket_, *response_, [self = shared_from_this()](error_code ec, std::size_t) {
-        self->response_.reset();
-        if (ec || !self->keep_alive_) return self->close();
-        self->read_next();
-    });
+    auto out = std::make_shared<std::string>(serialize(response));
+    // Most answers are small and the kernel takes them whole: written here,
+    // the next pipelined request is handled in this same turn (read_next).
+    error_code ec;
+    const std::size_t written = socket_.write_some(asio::buffer(*out), ec);
+    if (!ec && written == out->size()) return after_response();
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
+    const std::size_t done = ec ? 0 : written;
+    asio::async_write(socket_, asio::buffer(out->data() + done, out->size() - done),
+                      [self = shared_from_this(), out](error_code write_ec, std::size_t) {
+                          if (write_ec) return self->close();
+                          self->after_response();
+                      });
+}
+
+void http_connection::after_response() {
+    if (!keep_alive_) return close();
+    read_next();
 }
 
 void http_connection::park(std::function<void()> on_abort) {

@@ -71,6 +71,7 @@ private:
     void read_next();
     void parse_buffered();
     void read_more();
+    void after_response();
     bool check_header();
     void on_read(boost::system::error_code ec);
     void handle(http_request request);
@@ -81,11 +82,12 @@ private:
     engine* engine_;
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-    std::optional<http_response> response_;
     std::function<void()> on_abort_;
     std::string remote_address_;
     bool keep_alive_ = true;
     bool header_checked_ = false;
+    bool parsing_ = false;  // read_next's loop is running
+    bool again_ = false;    // a response was written inline: take the next request
     std::uint32_t read_chunk_ = 512;  // grows while reads come back full
     bool parked_ = false;
     bool closed_ = false;
