@@ -112,7 +112,7 @@ parse_outcome parse_config(int argc, char** argv) {
     t.add("data-dir", c.data_dir, "directory of the SQLite event log and session records");
     t.add("store", c.store, "event log: sqlite or memory");
     t.add("durability", c.durability, "sqlite: sync (acknowledged after fsync) or batch (grouped commits)");
-    t.add("batch-interval", c.batch_interval_ms, "batch durability: commit every N ms");
+    t.add("batch-interval", c.batch_interval_ms, "batch durability: a small group of appends waits at most N ms for company before its commit");
     t.add("workers", c.workers, "worker threads (0 = one per core)");
     t.add("path", c.path, "Engine.IO path");
     t.add("ping-interval", c.ping_interval_ms, "Engine.IO ping interval, ms");
