@@ -5,12 +5,14 @@
 namespace ferry {
 namespace {
 
-bool same_name(std::string_view a, std::string_view lower) {
-    if (a.size() != lower.size()) return false;
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Header names compare in any case (RFC 9110 5.1), on both sides: a block
+// built by hand need not be lower-case.
+bool same_name(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        char c = a[i];
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        if (c != lower[i]) return false;
+        if (lower(a[i]) != lower(b[i])) return false;
     }
     return true;
 }
@@ -60,9 +62,11 @@ std::vector<std::pair<std::string_view, std::string_view>> request_head::headers
 std::optional<std::string> request_head::query(std::string_view name) const {
     auto url = boost::urls::parse_origin_form(target());
     if (!url) return std::nullopt;
-    auto it = url->params().find(name);
-    if (it == url->params().end()) return std::nullopt;
-    return std::string((*it).value);
+    // Compared decoded, as query_params() lists them ("a+b" is "a b").
+    for (auto param : url->params()) {
+        if (param.key == name) return std::string(param.value);
+    }
+    return std::nullopt;
 }
 
 std::unordered_map<std::string, std::string> request_head::query_params() const {

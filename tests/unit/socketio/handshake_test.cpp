@@ -52,6 +52,19 @@ TEST(RequestHead, SurvivesMalformedInput) {
     EXPECT_EQ(head.headers().size(), 2u);
 }
 
+TEST(RequestHead, NamesCompareInAnyCaseOnBothSides) {
+    const ferry::request_head head("/", "X-Token: secret\r\n");
+    EXPECT_EQ(head.header("x-token").value_or("?"), "secret");
+    EXPECT_EQ(head.header("X-TOKEN").value_or("?"), "secret");
+}
+
+TEST(RequestHead, QueryFindsWhatQueryParamsLists) {
+    // Found by the fuzzer: '+' decodes to a space in keys too.
+    const ferry::request_head head("/socket.io/?UIO=4&r+o=1", "");
+    EXPECT_EQ(head.query_params().count("r o"), 1u);
+    EXPECT_EQ(head.query("r o").value_or("?"), "1");
+}
+
 TEST(Handshake, ShorthandsWithoutARequestAreEmpty) {
     const ferry::handshake hs;
     EXPECT_FALSE(hs.header("host").has_value());
