@@ -4,6 +4,7 @@
 
 #include <ferry/args.hpp>
 #include <ferry/broadcast.hpp>
+#include <ferry/detail/replayed_sequences.hpp>
 #include <ferry/detail/room_member.hpp>
 #include <ferry/error.hpp>
 #include <ferry/handshake.hpp>
@@ -196,14 +197,11 @@ private:
     // Recovery state (see docs/recovery.md).
     std::string pid_;
     bool recovered_ = false;
-    std::uint64_t replayed_through_ = 0;
     std::uint64_t session_start_ = 0;
     std::unordered_map<std::string, std::uint64_t> room_since_;
     std::vector<std::shared_ptr<const socketio::broadcast_packet>> held_;
     unsigned replays_ = 0;
-    // Sequences a replay wrote, so the same events arriving live are dropped;
-    // cleared once live events pass replayed_through_ (they arrive in order).
-    std::vector<std::uint64_t> replayed_;  // sorted
+    detail::replayed_sequences replayed_;  // so live events the replay wrote are dropped
 };
 
 using socket_ptr = std::shared_ptr<socket>;

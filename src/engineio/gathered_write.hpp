@@ -25,6 +25,15 @@ enum class write_outcome {
     failed,   ///< the connection is broken; no completion will come
 };
 
+/// Removes the first `written` bytes from a gather list: what is left after
+/// a partial write. Pure, so the arithmetic is tested alone.
+inline void drop_written(std::vector<boost::asio::const_buffer>& buffers, std::size_t written) {
+    std::size_t whole = 0;
+    while (whole < buffers.size() && written >= buffers[whole].size()) written -= buffers[whole++].size();
+    buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(whole));
+    if (!buffers.empty()) buffers.front() += written;
+}
+
 /// Writes `buffers` (a gather list, edited to what is left when the kernel
 /// takes part of it: keep it alive until the completion runs). `make_then()`
 /// makes the completion handler, only when one is needed (it usually holds a
@@ -40,11 +49,7 @@ write_outcome write_gathered(boost::asio::ip::tcp::socket& socket, std::vector<b
     const bool no_room = ec == asio::error::would_block || ec == asio::error::try_again;
     if (ec && !no_room) return write_outcome::failed;
     if (!ec && written == asio::buffer_size(buffers)) return write_outcome::done;
-    std::size_t skip = 0;
-    std::size_t offset = no_room ? 0 : written;
-    while (skip < buffers.size() && offset >= buffers[skip].size()) offset -= buffers[skip++].size();
-    buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(skip));
-    if (!buffers.empty()) buffers.front() += offset;
+    drop_written(buffers, no_room ? 0 : written);
     asio::async_write(socket, std::span<const asio::const_buffer>(buffers), make_then());
     return write_outcome::pending;
 }

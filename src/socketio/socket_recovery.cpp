@@ -34,13 +34,7 @@ bool socket::deliver(const std::shared_ptr<const socketio::broadcast_packet>& pa
         held_.push_back(packet);
         return true;
     }
-    if (packet->sequence != 0 && !replayed_.empty()) {
-        if (packet->sequence <= replayed_through_) {
-            if (std::binary_search(replayed_.begin(), replayed_.end(), packet->sequence)) return false;
-        } else {
-            std::vector<std::uint64_t>().swap(replayed_);  // its memory too: the replay is over
-        }
-    }
+    if (replayed_.already_sent(packet->sequence)) return false;
     return packet->selection.is_volatile ? client_->write_volatile(packet->wire) : client_->write(packet->wire);
 }
 
@@ -74,15 +68,7 @@ void socket::write_replayed(const stored_event& e, std::string_view epoch) {
                                            offset{std::string(epoch), e.sequence}.to_string());
     });
     client_->write_paced(wire);
-    // Kept sorted: a replay reads in sequence order, so this is an append
-    // unless two replays (recovery and a join_since) interleave.
-    if (replayed_.empty() || replayed_.back() < e.sequence) {
-        replayed_.push_back(e.sequence);
-    } else if (auto at = std::lower_bound(replayed_.begin(), replayed_.end(), e.sequence);
-               at == replayed_.end() || *at != e.sequence) {
-        replayed_.insert(at, e.sequence);
-    }
-    replayed_through_ = std::max(replayed_through_, e.sequence);
+    replayed_.add(e.sequence);
 }
 
 void socket::finish_replay() {

@@ -98,15 +98,7 @@ bool stream::deliver(const std::shared_ptr<const socketio::broadcast_packet>& pa
 bool stream::write_live(const std::shared_ptr<const socketio::broadcast_packet>& packet) {
     if (closed_ || cutting_) return false;
     if (const auto seq = packet->sequence; seq != 0) {
-        if (seq <= floor_) return false;
-        if (!replayed_.empty()) {
-            if (seq <= replayed_through_) {
-                if (replayed_.count(seq)) return false;
-            } else {
-                // Live events arrive in sequence order: none older can follow.
-                replayed_.clear();
-            }
-        }
+        if (seq <= floor_ || replayed_.already_sent(seq)) return false;
     }
     // Volatile events are dropped for a stream with a backlog, never queued.
     if (packet->selection.is_volatile && queued_bytes_ > 0) return false;
@@ -289,8 +281,7 @@ void stream::on_page(offset after, result<read_page> page) {
             return std::make_shared<const std::string>(payload_frame(e.payload, last.to_string()));
         });
         if (!text->empty()) enqueue(frame{text, *text});
-        replayed_.insert(e.sequence);
-        replayed_through_ = std::max(replayed_through_, e.sequence);
+        replayed_.add(e.sequence);
     }
     if (page->more && !page->events.empty()) {
         // The next page is read once this one is mostly written, so a long

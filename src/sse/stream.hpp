@@ -25,6 +25,7 @@
 #include "sse/options.hpp"
 #include "sse/request.hpp"
 
+#include <ferry/detail/replayed_sequences.hpp>
 #include <ferry/detail/room_member.hpp>
 #include <ferry/event_store.hpp>
 
@@ -38,7 +39,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 namespace ferry::socketio {
@@ -125,8 +125,7 @@ private:
     std::optional<offset> paused_after_;  // the next page waits for the queue to drain
     std::vector<std::shared_ptr<const socketio::broadcast_packet>> held_;
     std::size_t held_bytes_ = 0;
-    std::unordered_set<std::uint64_t> replayed_;
-    std::uint64_t replayed_through_ = 0;
+    detail::replayed_sequences replayed_;
     // Live events at or below the client's cursor are ones it already has.
     std::uint64_t floor_ = 0;
 };
