@@ -181,16 +181,18 @@ void http_connection::respond(http_response response) {
     }
     response.keep_alive(keep_alive_);
     response.prepare_payload();
-    auto out = std::make_shared<std::string>(serialize(response));
+    std::string text = serialize(response);
     // Most answers are small and the kernel takes them whole: written here,
     // the next pipelined request is handled in this same turn (read_next).
     error_code ec;
-    const std::size_t written = socket_.write_some(asio::buffer(*out), ec);
-    if (!ec && written == out->size()) return after_response();
+    const std::size_t written = socket_.write_some(asio::buffer(text), ec);
+    if (!ec && written == text.size()) return after_response();
     if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
-    const std::size_t done = ec ? 0 : written;
-    asio::async_write(socket_, asio::buffer(out->data() + done, out->size() - done),
-                      [self = shared_from_this(), out](error_code write_ec, std::size_t) {
+    // The rest waits for room, owned by the completion.
+    auto rest = std::make_shared<std::string>(std::move(text));
+    rest->erase(0, ec ? 0 : written);
+    asio::async_write(socket_, asio::buffer(*rest),
+                      [self = shared_from_this(), rest](error_code write_ec, std::size_t) {
                           if (write_ec) return self->close();
                           self->after_response();
                       });
