@@ -557,14 +557,17 @@ private:
                 if (done.load() == 0) done.store(now_ns());
             }
         }
-        for (auto& c : conns_) {
-            if (c.fd < 0) continue;
-            // Reset instead of FIN: no TIME_WAIT left behind between runs.
-            linger l{1, 0};
-            setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-            close(c.fd);
-            c.fd = -1;
-        }
+        // Reset instead of FIN: no TIME_WAIT left behind between runs.
+        for (auto& c : conns_) reset(c);
+    }
+
+    // Closes with a TCP reset (SO_LINGER 0): no FIN, no close frame, no TIME_WAIT.
+    static void reset(connection& c) {
+        if (c.fd < 0) return;
+        linger l{1, 0};
+        setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        close(c.fd);
+        c.fd = -1;
     }
 
     // Drops every connection with a TCP reset (SO_LINGER 0, no close frame):
@@ -573,10 +576,7 @@ private:
     void cut_all() {
         for (auto& c : conns_) {
             if (c.fd < 0) continue;
-            linger l{1, 0};
-            setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-            close(c.fd);
-            c.fd = -1;
+            reset(c);
             c.st = state::closed;
         }
         reconnect_.clear();
