@@ -9,7 +9,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=../scripts/install_lib.sh
 source "$here/../scripts/install_lib.sh"
 
-debian_packages=(nginx libnginx-mod-nchan gnuplot-nox)
+# libbenchmark-dev: store_bench without --json is a Google Benchmark.
+debian_packages=(nginx libnginx-mod-nchan gnuplot-nox libbenchmark-dev)
+# --list: print the packages (scripts/check-deps.sh reads them), install nothing.
+if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${debian_packages[@]}"; exit 0; fi
 mapfile -t missing < <(missing_debian_packages "${debian_packages[@]}")
 if ((${#missing[@]})); then
   nginx_was_running=0
