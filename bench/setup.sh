@@ -11,8 +11,12 @@ source "$here/../scripts/install_lib.sh"
 
 # libbenchmark-dev: store_bench without --json is a Google Benchmark.
 debian_packages=(nginx libnginx-mod-nchan gnuplot-nox libbenchmark-dev)
-# --list: print the packages (scripts/check-deps.sh reads them), install nothing.
+# Folders whose package-lock.json is installed with `npm ci` (relative to the repo).
+npm_dirs=(bench/peers)
+# --list / --list-npm: print the packages or the npm folders (scripts/check-deps.sh
+# reads them), install nothing.
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${debian_packages[@]}"; exit 0; fi
+if [[ "${1:-}" == "--list-npm" ]]; then printf '%s\n' "${npm_dirs[@]}"; exit 0; fi
 mapfile -t missing < <(missing_debian_packages "${debian_packages[@]}")
 if ((${#missing[@]})); then
   nginx_was_running=0
@@ -26,4 +30,4 @@ if ((${#missing[@]})); then
 fi
 
 # The Node Socket.IO peer, from its lock file.
-npm_ci_once bench/setup "$here/peers"
+for dir in "${npm_dirs[@]}"; do npm_ci_once bench/setup "$here/../$dir"; done

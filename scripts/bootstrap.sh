@@ -3,7 +3,7 @@
 # Debian packages the build and the tests use, and the npm packages of the tests.
 # Uses sudo when not run as root. Safe to run again.
 #
-#   scripts/bootstrap.sh [--with-npm | --list]
+#   scripts/bootstrap.sh [--with-npm | --list | --list-npm]
 #
 # scripts/check-deps.sh (run by .ci/run) fails when the build reads a header,
 # a CMake file or a library that no package below provides: add a package here
@@ -24,8 +24,12 @@ debian_packages=(
   libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev
 )
-# --list: print the packages (scripts/check-deps.sh reads them), install nothing.
+# Folders whose package-lock.json `--with-npm` installs with `npm ci`.
+npm_dirs=(tests/e2e)
+# --list / --list-npm: print the packages or the npm folders (scripts/check-deps.sh
+# reads them), install nothing.
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${debian_packages[@]}"; exit 0; fi
+if [[ "${1:-}" == "--list-npm" ]]; then printf '%s\n' "${npm_dirs[@]}"; exit 0; fi
 # Node.js may come with its own npm (not Debian's); only ask Debian when absent.
 if ! command -v node > /dev/null; then debian_packages+=(nodejs); fi
 if ! command -v npm > /dev/null; then debian_packages+=(npm); fi
@@ -34,4 +38,6 @@ mapfile -t missing < <(missing_debian_packages "${debian_packages[@]}")
 APT_FLAGS=--no-install-recommends apt_install bootstrap "${missing[@]}"
 
 # npm packages of the end-to-end tests, installed from the lock file.
-if [[ "${1:-}" == "--with-npm" ]]; then npm_ci_once bootstrap "$here/tests/e2e"; fi
+if [[ "${1:-}" == "--with-npm" ]]; then
+  for dir in "${npm_dirs[@]}"; do npm_ci_once bootstrap "$here/$dir"; done
+fi
