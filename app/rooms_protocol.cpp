@@ -124,9 +124,14 @@ void install_rooms_protocol(nsp n, room_policy policy) {
                     if (policy.may_subscribe && !policy.may_subscribe(*s, r.get_string())) continue;
                     names.emplace_back(r.get_string());
                 }
+                // The cursor: socket.io-client's own `offset` (the newest event it
+                // received) when its session was not restored, else the app's `since`.
+                // Either way the rooms get exactly what came after it, or a gap.
+                const auto* offset = auth->if_contains("offset");
                 const auto* since = auth->if_contains("since");
-                if (since && since->is_string()) {
-                    s->join_since(names, std::string(since->get_string()));
+                const auto* cursor = offset && offset->is_string() ? offset : since;
+                if (cursor && cursor->is_string()) {
+                    s->join_since(names, std::string(cursor->get_string()));
                 } else {
                     s->join(names);
                 }

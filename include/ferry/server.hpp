@@ -138,6 +138,9 @@ struct server_stats {
     std::uint64_t recoveries = 0;
     /// Recoveries refused because the log no longer held what was missed (`gap` sent).
     std::uint64_t recovery_gaps = 0;
+    /// Connections ended because a reconnect presented the pid of one of their
+    /// sockets (half-open connections: the session moved to the new one).
+    std::uint64_t takeovers = 0;
 };
 
 /// The Socket.IO server: namespaces, worker threads and the listening socket.

@@ -69,8 +69,11 @@ public:
     /// if it exists and disconnected at most `max_age` ago. A record still
     /// marked connected (the daemon died) counts as disconnected when the store
     /// was opened. A record marked connected since then belongs to a live
-    /// socket: it is not taken (nullopt) and stays. A record older than
-    /// `max_age` is removed and not returned. Sees every earlier save.
+    /// socket: it is returned as it is (`disconnected_at` null) and stays, so
+    /// that the caller can end that socket's connection (a half-open one the
+    /// client has left) and take the record again once the socket saved its
+    /// disconnect. A record older than `max_age` is removed and not returned.
+    /// Sees every earlier save.
     /// @param done `void(result<std::optional<session_record>>)`; the error is
     ///             error::store_unavailable when the store cannot read or commit.
     virtual void take(const std::string& pid, std::chrono::milliseconds max_age,

@@ -156,6 +156,11 @@ public:
     void restore(const session_record& record);
     /// Undoes a restore that turned out to be unrecoverable (rooms left, held events dropped).
     void abandon_restore();
+    /// The CONNECT asked for a session (pid or offset) that was not restored:
+    /// `gap` ({rooms, oldest}) is sent once the connection handlers ran, its
+    /// rooms joined by those the handlers joined, minus the rooms a
+    /// join_since() placed at a cursor (that replay says its own gap, if any).
+    void expect_unrecovered_gap(boost::json::value gap);
     /// Takes the id of the session being recovered (before connecting).
     void set_id(std::string id) { id_ = std::move(id); }
     /// Starts holding live events until finish_replay().
@@ -177,6 +182,7 @@ private:
     void send_ack(std::uint64_t id, const std::shared_ptr<bool>& sent, args reply);
     void send_packet_args(std::string_view name, const args& a, std::optional<std::uint64_t> ack_id);
     void leave_all();
+    void tell_unrecovered_gap();
 
     socketio::client* client_;
     socketio::namespace_impl* nsp_;
@@ -202,6 +208,9 @@ private:
     std::vector<std::shared_ptr<const socketio::broadcast_packet>> held_;
     unsigned replays_ = 0;
     detail::replayed_sequences replayed_;  // so live events the replay wrote are dropped
+    std::unordered_map<std::string, std::uint64_t> replayed_down_to_;  // per room, by join_since
+    boost::json::value unrecovered_gap_;            // null unless expect_unrecovered_gap()
+    std::unordered_set<std::string> placed_rooms_;  // joined at a cursor while it waits
 };
 
 using socket_ptr = std::shared_ptr<socket>;

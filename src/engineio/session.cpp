@@ -249,6 +249,19 @@ void session::cut(std::string_view reason) {
     close(reason);
 }
 
+void session::drop(std::string_view reason) {
+    queue_.clear();
+    queued_bytes_ = 0;
+    for (auto* slot : {&ws_, &upgrading_ws_}) {
+        if (auto ws = std::move(*slot)) {
+            slot->reset();
+            ws->detach();
+            ws->abort();
+        }
+    }
+    on_close(reason);
+}
+
 void session::attach_websocket(std::shared_ptr<ws_connection> ws) {
     ws_ = std::move(ws);
     ws_->attach(this);

@@ -76,6 +76,10 @@ public:
     void close(std::string_view reason = "forced close");
     /// Drops the queued packets, then closes (a slow consumer is cut).
     void cut(std::string_view reason);
+    /// Ends the session now as a lost transport, on every transport: nothing is
+    /// flushed, WebSockets are aborted (no close handshake on a connection the
+    /// client has left). A reconnect took the session over.
+    void drop(std::string_view reason);
     /// Ends the session now, whatever is queued (shutdown after close() had its chance).
     void terminate(std::string_view reason) { on_close(reason); }
 

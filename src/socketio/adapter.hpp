@@ -105,6 +105,12 @@ public:
     virtual void fetch_sockets(namespace_impl& nsp, const broadcast_operator::selection& sel,
                                std::function<void(std::vector<socket_info>)> done) = 0;
     virtual void server_side_emit(namespace_impl& nsp, const args& a) = 0;
+    /// Ends, as a lost transport, the connection that holds socket `sid` of
+    /// `nsp`, wherever it lives (any worker; any node for a cluster adapter):
+    /// a reconnect presented that socket's pid, so the client has left it.
+    /// The socket saves its session as disconnected before `done` runs (with
+    /// how many connections were ended: 0 or 1), as for matched_handler.
+    virtual void evict(namespace_impl& nsp, const std::string& sid, matched_handler done) = 0;
 };
 
 /// The adapter of a single node: every operation runs on every worker.

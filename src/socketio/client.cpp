@@ -86,6 +86,10 @@ void client::close(std::string_view reason) {
     session_->close(reason);
 }
 
+void client::drop_for_takeover() {
+    if (!closed_) session_->drop("transport close");
+}
+
 socket* client::find(const std::string& nsp_name) const {
     for (const auto& s : sockets_) {
         if (s->nsp() == nsp_name) return s.get();
@@ -164,18 +168,19 @@ void client::connect(const std::string& nsp_name, boost::json::value auth) {
     hs.auth = std::move(auth);
     auto s = std::make_shared<socket>(*this, *nsp, server_->make_socket_id(), std::move(hs));
 
+    // A session that was asked for and not restored is said plainly (a `gap`
+    // once the connection handlers ran), never refused in silence.
     auto admit_fresh = [weak = weak_from_this(), s, nsp](boost::json::value gap) {
         auto self = weak.lock();
         if (!self || self->closed_) return;
-        self->run_middleware(s, *nsp, 0, [weak, s, gap = std::move(gap)] {
+        self->run_middleware(s, *nsp, 0, [weak, s, gap = std::move(gap)]() mutable {
             auto me = weak.lock();
             if (!me) return;
+            if (!gap.is_null()) s->expect_unrecovered_gap(std::move(gap));
             me->complete_admission(s);
-            // An unrecoverable cursor is said plainly, never replayed in part.
-            if (!gap.is_null()) s->emit_unlogged("gap", make_args(gap));
         });
     };
-    if (!pid) return admit_fresh(nullptr);
+    if (!pid) return admit_fresh(offset ? unrestored_session_gap() : nullptr);
     if (server_->options().recovery.skip_middlewares) return take_session(s, *pid, offset, admit_fresh);
     run_middleware(s, *nsp, 0, [weak = weak_from_this(), s, pid, offset] {
         auto self = weak.lock();
@@ -183,8 +188,8 @@ void client::connect(const std::string& nsp_name, boost::json::value auth) {
         self->take_session(s, *pid, offset, [weak, s](boost::json::value gap) {
             auto me = weak.lock();
             if (!me) return;
+            if (!gap.is_null()) s->expect_unrecovered_gap(std::move(gap));
             me->complete_admission(s);
-            if (!gap.is_null()) s->emit_unlogged("gap", make_args(gap));
         });
     });
 }

@@ -53,6 +53,11 @@ public:
 
     /// Closes the Engine.IO session (all namespaces).
     void close(std::string_view reason = "forced server close");
+    /// Ends the Engine.IO session at once as a lost transport ("transport
+    /// close"): a reconnect presented the pid of one of its sockets, so the
+    /// client has left this connection (half-open) and its sessions move to
+    /// the new one, recoverable like any transport loss.
+    void drop_for_takeover();
     /// A socket left its namespace.
     void remove(socket& s);
 
@@ -73,7 +78,9 @@ private:
     void complete_admission(const std::shared_ptr<socket>& s);
     // Recovery (client_recovery.cpp).
     void take_session(const std::shared_ptr<socket>& s, std::string pid, std::optional<std::string> offset,
-                      std::function<void(boost::json::value gap)> fallback);
+                      std::function<void(boost::json::value gap)> fallback, bool evicted = false);
+    void take_over(const std::shared_ptr<socket>& s, std::string pid, std::optional<std::string> offset,
+                   std::function<void(boost::json::value gap)> fallback, session_record live);
     void resume(const std::shared_ptr<socket>& s, session_record record, std::optional<std::string> offset,
                 std::function<void(boost::json::value gap)> fallback);
     void refuse(const std::string& nsp_name, const connect_error& err);
@@ -92,6 +99,11 @@ private:
     std::vector<std::function<void()>> drain_waiters_;
     std::shared_ptr<client> self_;  // keeps this alive while the session is open
 };
+
+/// The `gap` of a session that is gone (unknown, expired, taken, of another
+/// namespace): nothing is known of its rooms; the socket adds those it joins
+/// (socket::expect_unrecovered_gap).
+boost::json::value unrestored_session_gap();
 
 /// Encodes a Socket.IO packet into Engine.IO wire packets (text first, then attachments).
 std::vector<engineio::wire_ptr> encode_for_wire(const packet& p);

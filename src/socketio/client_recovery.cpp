@@ -1,7 +1,9 @@
 // Connection state recovery for a CONNECT carrying { pid, offset? }
 // (socket.io-client 4.x), extended as docs/recovery.md says: a pid without an
-// offset (the client received nothing yet) recovers from the session's start,
-// and a cursor the log cannot serve is told as a `gap` instead of replayed in part.
+// offset (the client received nothing yet) recovers from the session's start;
+// a pid whose socket is still connected (the client left a half-open
+// connection) takes that session over; and a session that cannot be restored
+// is told as a `gap`, never refused in silence or replayed in part.
 
 #include "socketio/client.hpp"
 
@@ -20,6 +22,10 @@
 namespace ferry::socketio {
 namespace asio = boost::asio;
 
+boost::json::value unrestored_session_gap() {
+    return boost::json::object{{"rooms", boost::json::array{}}, {"oldest", nullptr}};
+}
+
 namespace {
 
 boost::json::value gap_notice(const session_record& record, const std::optional<offset>& oldest) {
@@ -36,21 +42,47 @@ boost::json::value gap_notice(const session_record& record, const std::optional<
 }  // namespace
 
 void client::take_session(const std::shared_ptr<socket>& s, std::string pid, std::optional<std::string> offset_text,
-                          std::function<void(boost::json::value gap)> fallback) {
+                          std::function<void(boost::json::value gap)> fallback, bool evicted) {
     auto* context = &session_->owner().context();
     server_->sessions()->take(
         pid, server_->options().recovery.max_disconnection_duration,
-        [weak = weak_from_this(), s, offset_text, fallback, context](result<std::optional<session_record>> r) {
-            asio::post(*context, [weak, s, offset_text, fallback, r = std::move(r)]() mutable {
+        [weak = weak_from_this(), s, pid, offset_text, fallback, context,
+         evicted](result<std::optional<session_record>> r) mutable {
+            asio::post(*context, [weak, s, pid = std::move(pid), offset_text = std::move(offset_text),
+                                  fallback = std::move(fallback), evicted, r = std::move(r)]() mutable {
                 auto self = weak.lock();
+                const bool live = r && *r && !(*r)->disconnected_at;
                 if (!self || self->closed_) {
                     // The client left while its record was loading: keep the record.
-                    if (self && r && *r) self->server_->sessions()->save(std::move(**r));
+                    if (self && r && *r && !live) self->server_->sessions()->save(std::move(**r));
                     return;
                 }
-                if (!r || !*r || (*r)->nsp != s->nsp()) return fallback(nullptr);
+                if (!r || !*r || (*r)->nsp != s->nsp()) return fallback(unrestored_session_gap());
+                if (live) {
+                    // Still held by a socket: the client reconnected before the
+                    // server noticed it left (a half-open connection). Once.
+                    if (evicted) return fallback(gap_notice(**r, std::nullopt));
+                    return self->take_over(s, std::move(pid), std::move(offset_text), std::move(fallback),
+                                           std::move(**r));
+                }
                 self->resume(s, std::move(**r), std::move(offset_text), std::move(fallback));
             });
+        });
+}
+
+void client::take_over(const std::shared_ptr<socket>& s, std::string pid, std::optional<std::string> offset_text,
+                       std::function<void(boost::json::value gap)> fallback, session_record live) {
+    // The old connection ends as a lost transport: its sockets save their
+    // sessions as disconnected, then this one takes the record again. Its late
+    // close (the proxy or the kernel giving up on it) finds nothing to do.
+    server_->counters.takeovers.fetch_add(1, std::memory_order_relaxed);
+    server_->get_adapter().evict(
+        s->nsp_impl(), live.sid,
+        [weak = weak_from_this(), s, pid = std::move(pid), offset_text = std::move(offset_text),
+         fallback = std::move(fallback)](std::size_t) mutable {
+            auto self = weak.lock();
+            if (!self || self->closed_) return;
+            self->take_session(s, std::move(pid), std::move(offset_text), std::move(fallback), true);
         });
 }
 

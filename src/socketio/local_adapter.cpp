@@ -178,6 +178,20 @@ public:
         });
     }
 
+    void evict(namespace_impl& nsp, const std::string& sid, matched_handler done) override {
+        auto count = make_counter(std::move(done));
+        on_every_worker([&nsp, sid, count](worker_state& worker) {
+            auto& sockets = worker.local(nsp).sockets;
+            std::size_t ended = 0;
+            if (auto it = sockets.find(sid); it != sockets.end()) {
+                socket_ptr holder = it->second;  // owned: ending it erases it from the map
+                holder->client().drop_for_takeover();
+                ended = 1;
+            }
+            if (count) count->add(ended);
+        });
+    }
+
     void server_side_emit(namespace_impl&, const args&) override {
         // A single node has no other servers to tell (Socket.IO's serverSideEmit
         // never reaches the emitting node itself).

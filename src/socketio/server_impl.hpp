@@ -73,6 +73,7 @@ public:
         std::atomic<std::uint64_t> slow_consumer_cuts{0};
         std::atomic<std::uint64_t> recoveries{0};
         std::atomic<std::uint64_t> recovery_gaps{0};
+        std::atomic<std::uint64_t> takeovers{0};  // half-open connections ended by a reconnect
     } counters;
 
     /// A fresh Socket.IO socket id (thread-safe).

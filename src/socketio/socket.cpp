@@ -79,6 +79,7 @@ void socket::on_connected() {
         }
         if (!connected_) return;
     }
+    tell_unrecovered_gap();
 }
 
 void socket::send_packet_args(std::string_view name, const args& a, std::optional<std::uint64_t> ack_id) {
@@ -239,6 +240,7 @@ void socket::join(const std::vector<std::string>& rooms) {
 void socket::leave(const std::string& room) {
     if (rooms_.erase(room) == 0) return;
     room_since_.erase(room);
+    replayed_down_to_.erase(room);
     client_->worker().leave(*nsp_, *this, room);
     if (connected_) client_->server().save_session(*this, false);
 }

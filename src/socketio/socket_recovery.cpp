@@ -23,6 +23,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <set>
 #include <unordered_map>
 
 namespace ferry {
@@ -56,6 +57,7 @@ void socket::abandon_restore() {
     pid_.clear();
     leave_all();
     room_since_.clear();
+    replayed_down_to_.clear();
     held_.clear();
     replays_ = 0;
     data_ = nullptr;
@@ -85,21 +87,37 @@ void socket::join_since(const std::vector<std::string>& rooms, const std::string
         return;
     }
     const auto cursor = offset::parse(since);
+    if (!unrecovered_gap_.is_null()) placed_rooms_.insert(rooms.begin(), rooms.end());
     begin_replay();
     join(rooms);
+    // A cursor of another epoch (or none) places nothing: the store reports
+    // the gap, then what it keeps.
+    const bool placed = cursor && cursor->epoch == store->epoch();
+    const std::uint64_t after = placed ? cursor->sequence : 0;
+    // Per room, the client has had every live event since it joined (its
+    // position), and what earlier join_since calls replayed below it: the
+    // replay fills (since, covered] only, so asking again for a room the
+    // socket is in never sends anything twice.
+    std::unordered_map<std::string, std::uint64_t> upto;
+    std::vector<std::string> replayed;
+    for (const auto& r : rooms) {
+        auto covered = replayed_down_to_.find(r);
+        const std::uint64_t top = covered != replayed_down_to_.end() ? covered->second
+                                  : room_since_.count(r)            ? room_since_.at(r)
+                                                                    : 0;
+        if (placed && after >= top) continue;  // nothing below what it has had
+        upto[r] = top;
+        replayed_down_to_[r] = after;
+        replayed.push_back(r);
+    }
+    if (replayed.empty()) return finish_replay();
     auto job = std::make_shared<socketio::replay_job>();
     job->target = weak_from_this();
     job->store = store;
     job->context = &client_->session().owner().context();
     job->nsp = nsp_->name();
-    job->rooms = rooms;
+    job->rooms = replayed;
     job->page_size = client_->server().options().recovery.replay_page;
-    const std::uint64_t after = cursor ? cursor->sequence : 0;
-    // Per room, the client has had every live event since it joined (its
-    // position): the replay fills (since, position] and never goes past it, so
-    // a room it was already in is not replayed twice.
-    std::unordered_map<std::string, std::uint64_t> upto;
-    for (const auto& r : rooms) upto[r] = room_since_.count(r) ? room_since_.at(r) : 0;
     job->wanted = [upto = std::move(upto), after](const stored_event& e) {
         if (e.sequence <= after) return false;
         return std::any_of(e.rooms.begin(), e.rooms.end(), [&](const std::string& r) {
@@ -107,7 +125,7 @@ void socket::join_since(const std::vector<std::string>& rooms, const std::string
             return it != upto.end() && e.sequence <= it->second;
         });
     };
-    job->on_first_page = [weak = weak_from_this(), rooms](const read_page& page) {
+    job->on_first_page = [weak = weak_from_this(), rooms = std::move(replayed)](const read_page& page) {
         auto self = weak.lock();
         if (!self || !page.gap) return true;
         // Told plainly, before the events that are still kept.
@@ -122,6 +140,33 @@ void socket::join_since(const std::vector<std::string>& rooms, const std::string
     // A cursor that does not parse cannot be placed in the log: read from the
     // start of this epoch and let the store report the gap.
     job->read(cursor ? *cursor : offset{"", 0});
+}
+
+void socket::expect_unrecovered_gap(boost::json::value gap) { unrecovered_gap_ = std::move(gap); }
+
+void socket::tell_unrecovered_gap() {
+    if (unrecovered_gap_.is_null()) return;
+    auto gap = std::move(unrecovered_gap_.as_object());
+    unrecovered_gap_ = nullptr;
+    auto placed = std::move(placed_rooms_);
+    placed_rooms_.clear();
+    // The rooms the old session had, and those the handlers joined without a
+    // cursor: the client may have missed events in all of them.
+    std::set<std::string> names;
+    if (const auto* old = gap.if_contains("rooms"); old && old->is_array()) {
+        for (const auto& r : old->get_array()) {
+            if (r.is_string()) names.emplace(r.get_string());
+        }
+    }
+    for (const auto& r : rooms_) names.insert(r);
+    names.erase(id_);
+    for (const auto& r : placed) names.erase(r);
+    // Every room was placed at a cursor: those replays decided, exactly.
+    if (names.empty() && !placed.empty()) return;
+    boost::json::array list;
+    for (const auto& r : names) list.emplace_back(r);
+    gap["rooms"] = std::move(list);
+    emit_unlogged("gap", make_args(boost::json::value(std::move(gap))));
 }
 
 }  // namespace ferry

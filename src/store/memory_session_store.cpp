@@ -42,7 +42,7 @@ public:
             std::lock_guard lock(mu_);
             if (const auto it = records_.find(pid); it != records_.end()) {
                 switch (judge(it->second, clock_(), max_age)) {
-                    case take_verdict::live: break;
+                    case take_verdict::live: found = it->second; break;  // stays: a socket owns it
                     case take_verdict::expired: records_.erase(it); break;
                     case take_verdict::recoverable:
                         found = std::move(it->second);

@@ -32,7 +32,7 @@ inline void round_times(session_record& record) {
 }
 
 enum class take_verdict {
-    live,         // connected in this run of the store: a socket still owns it
+    live,         // connected in this run of the store: a socket still owns it (returned, not removed)
     expired,      // disconnected more than max_age ago
     recoverable,  // disconnected at most max_age ago
 };

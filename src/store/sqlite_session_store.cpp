@@ -189,7 +189,12 @@ std::optional<session_record> sqlite_session_store::take_row(const std::string& 
     s.reset();
 
     const auto verdict = judge(record, now, max_age);
-    if (verdict == take_verdict::live) return std::nullopt;
+    if (verdict == take_verdict::live) {
+        // Stays: a socket owns it. Returned so the caller can take it over.
+        if (!rooms) return std::nullopt;
+        record.rooms = std::move(*rooms);
+        return record;
+    }
     w.remove.reset().bind_text(1, pid).run();
     // A damaged row cannot be recovered; the client gets a new session, which
     // is the protocol's answer to any failed recovery.

@@ -93,10 +93,12 @@ TEST_P(SessionStoreContract, TakeRespectsMaxAgeInclusively) {
     EXPECT_TRUE(take_now(*store, "edge", 30s));
 }
 
-TEST_P(SessionStoreContract, ALiveRecordIsNotTakenAndStays) {
+TEST_P(SessionStoreContract, ALiveRecordIsReturnedAndStays) {
     auto store = open();
-    store->save(make_session("p1", std::nullopt, "\"connected\""));
-    EXPECT_FALSE(take_now(*store, "p1"));
+    const auto live = make_session("p1", std::nullopt, "\"connected\"", {{"a", 3}});
+    store->save(live);
+    EXPECT_EQ(take_now(*store, "p1"), live) << "returned so that its socket can be taken over";
+    EXPECT_EQ(take_now(*store, "p1"), live) << "and not removed";
     store->expire(0ms);  // a live record never expires either
     clock_.advance(1h);
     // Its disconnect arrives later and makes it recoverable.
@@ -239,7 +241,7 @@ TEST_F(SqliteSessionStore, ARecordLeftConnectedCountsAsDisconnectedAtReopen) {
         auto store = open();
         store->save(make_session("c", std::nullopt, "\"c\"", {{"room", 4}}));
         store->save(make_session("d", std::nullopt));
-        EXPECT_FALSE(take_now(*store, "c")) << "live in this run";
+        EXPECT_FALSE(take_now(*store, "c")->disconnected_at) << "live in this run";
     }
     mark_unclean();
     clock_.advance(5min);
