@@ -1,9 +1,12 @@
 // The daemon's data directory lock and /readyz (issue 10, part 2), with the
 // real build/ferry: a second daemon on the same --data-dir stops at start
 // naming the first one's pid, and the first keeps accepting publishes; the
-// lock goes with the process, kill -9 included; /readyz answers 503 with a
-// reason while the event log cannot append (here: an sqlite3 shell holds the
-// database's write lock, as an operator's would) and 200 again once it can.
+// lock goes with the process, kill -9 included; another process that appends
+// to the daemon's events.sqlite anyway (the fixture server, which embeds the
+// library and takes no lock: the wedge of issue 10) does not stop the
+// daemon's publishes; /readyz answers 503 with a reason while the event log
+// cannot append (here: an sqlite3 shell holds the database's write lock, as
+// an operator's would) and 200 again once it can.
 
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withTimeout, eventually } from './harness.mjs';
+import { withTimeout, eventually, fixturePath, startFixture } from './harness.mjs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const daemonPath = process.env.FERRY_DAEMON ?? path.join(repoRoot, 'build', 'ferry');
@@ -113,6 +116,37 @@ describe('the data directory lock', () => {
     assert.equal(sequenceOf(r.body.offset), last + 1);
     assert.equal(readFileSync(path.join(dir, 'ferry.lock'), 'utf8').trim(), String(next.child.pid));
     assert.equal(await stop(next), 0);
+  });
+});
+
+describe('another writer on the log', () => {
+  // The reference server has no SQLite log to share.
+  const skip = fixturePath.endsWith('.mjs') ? 'needs the ferry fixture' : false;
+  test('the daemon goes on publishing after another process appended to its events.sqlite', { skip }, async () => {
+    const dir = path.join(scratch, 'two-writers');
+    const d = await startDaemon(['--data-dir', dir]);
+    const first = await publish(d.port, 'a');
+    assert.equal(first.status, 200);
+    const fixture = await startFixture(['--store', 'sqlite', '--data-dir', dir]);
+    try {
+      const s = await fixture.connect('/', { transports: ['websocket'] });
+      const answer = await s.timeout(5000).emitWithAck('publish', { room: 'news', event: 'said', data: 'b' });
+      assert.equal(answer.ok, true, JSON.stringify(answer));
+      assert.equal(sequenceOf(answer.offset), sequenceOf(first.body.offset) + 1);
+      // Before the fix every one of these answered 503 store_unavailable, forever.
+      let last = sequenceOf(answer.offset);
+      for (let i = 0; i < 3; ++i) {
+        const r = await publish(d.port, i);
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(sequenceOf(r.body.offset), last + 1);
+        last += 1;
+      }
+      assert.equal((await readyz(d.port)).status, 200);
+      assert.match(d.output(), /event log .*events\.sqlite: another process wrote to it/);
+    } finally {
+      await fixture.stop();
+    }
+    assert.equal(await stop(d), 0);
   });
 });
 
