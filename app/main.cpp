@@ -1,8 +1,10 @@
 // ferry — the daemon: the Socket.IO server with the event log on SQLite (or
-// in memory), the room protocol for clients, and /healthz. Configuration:
+// in memory), the room protocol for clients, /healthz and /readyz. Configuration:
 // app/config.hpp; behaviour: docs/daemon.md.
 
 #include "config.hpp"
+#include "data_dir_lock.hpp"
+#include "readiness.hpp"
 #include "http/api.hpp"
 #include "rooms_protocol.hpp"
 #include "socketio/server_impl.hpp"
@@ -72,13 +74,39 @@ bool serve_health(ferry::engineio::http_connection& c, ferry::engineio::http_req
     return true;
 }
 
+// GET /readyz: 200 while every check passes, 503 with the first failure's reason (docs/daemon.md).
+bool serve_ready(ferry::engineio::http_connection& c, ferry::engineio::http_request& r,
+                 const ferry::app::readiness& checks) {
+    namespace http = boost::beast::http;
+    if (r.target() != "/readyz") return false;
+    auto report = checks.run();
+    ferry::engineio::http_response res{report.ready ? http::status::ok : http::status::service_unavailable, 11};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::cache_control, "no-store");
+    res.body() = std::move(report.json);
+    c.respond(std::move(res));
+    return true;
+}
+
+ferry::app::readiness readiness_checks(ferry::server& io) {
+    ferry::app::readiness checks;
+    if (auto* store = io.impl().store()) {
+        checks.add("store", [store] {
+            const auto h = store->health();
+            return ferry::app::check_outcome{h.can_append, h.can_append ? "" : "store_unavailable", h.message};
+        });
+    }
+    return checks;
+}
+
 // Every HTTP path of the daemon outside /socket.io/, in order.
 void add_http_endpoints(ferry::server& io, const daemon_config& config) {
     ferry::sse::endpoint sse(io.impl(), {.heartbeat = std::chrono::milliseconds(config.sse_heartbeat_ms),
                                          .retry = std::chrono::milliseconds(config.sse_retry_ms)});
     ferry::http::api api(io);
-    io.impl().set_http_handler([sse, api](ferry::engineio::http_connection& c, ferry::engineio::http_request& r) {
-        return serve_health(c, r) || sse(c, r) || api.serve(c, r);
+    io.impl().set_http_handler([sse, api, ready = readiness_checks(io)](ferry::engineio::http_connection& c,
+                                                                         ferry::engineio::http_request& r) {
+        return serve_health(c, r) || serve_ready(c, r, ready) || sse(c, r) || api.serve(c, r);
     });
 }
 
@@ -101,6 +129,9 @@ int main(int argc, char** argv) {
     set_up_logging(c);
     try {
         auto options = ferry::app::to_server_options(c);
+        // Before the stores open: a second daemon must not touch the files.
+        ferry::app::data_dir_lock lock;
+        if (c.store == "sqlite") lock = ferry::app::data_dir_lock(c.data_dir);
         open_stores(c, options);
         ferry::server io(std::move(options));
         log_connections(io);

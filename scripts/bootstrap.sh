@@ -23,6 +23,9 @@ debian_packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev
+  # The sqlite3 shell: an e2e test (store_lock.test.mjs) holds the event log's
+  # write lock with it, as an operator's shell would.
+  sqlite3
 )
 # Folders whose package-lock.json `--with-npm` installs with `npm ci`.
 npm_dirs=(tests/e2e)

@@ -119,6 +119,17 @@ enum class durability {
     batch,
 };
 
+/// Whether a store can append right now: what a readiness probe reports.
+struct store_health {
+    /// False from a failed commit until a later commit (an append, or the
+    /// store's own probe) succeeds.
+    bool can_append = true;
+    /// Why not: the last failure, as SQLite or the OS described it. Empty when it can.
+    std::string message;
+    /// Failed commits since the store opened.
+    std::uint64_t failures = 0;
+};
+
 /// The retained log. Implementations: memory (library default), SQLite (daemon default).
 ///
 /// @par Thread safety
@@ -163,6 +174,10 @@ public:
     /// Blocks until every accepted append is committed and acknowledged
     /// (graceful shutdown). Like trim(), never call it from a completion handler.
     virtual void flush() = 0;
+
+    /// Whether appends can succeed now (readiness). Never blocks on disk.
+    /// The memory store can always append.
+    virtual store_health health() const { return {}; }
 };
 
 /// A store in memory: per-room rings, a new epoch for each instance.
@@ -186,6 +201,9 @@ struct sqlite_options {
     /// i.e. what a power cut can take back (synchronous=NORMAL alone would only
     /// sync at checkpoints, every ~4 MB of WAL).
     std::chrono::milliseconds sync_interval{1000};
+    /// How long a statement waits for a lock another connection holds (an
+    /// operator's sqlite3 shell, a checkpoint) before its commit fails.
+    std::chrono::milliseconds busy_timeout{5000};
 };
 
 /// A store in one SQLite file: WAL mode, one writer thread, group commit; see

@@ -4,16 +4,15 @@ namespace ferry::store {
 namespace {
 
 [[noreturn]] void fail(sqlite3* db, int rc, std::string_view context) {
-    std::string what(context);
+    // The context is often a statement's SQL; a multi-row INSERT is kilobytes
+    // long, and the message ends up in logs and /readyz.
+    constexpr std::size_t longest = 80;
+    std::string what(context.substr(0, longest));
+    if (context.size() > longest) what += "...";
     what += ": ";
     what += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     throw sqlite_error(rc, what);
 }
-
-// How long a statement waits for a lock held by another connection (a
-// checkpoint, the other of our two connections, an operator's sqlite3 shell)
-// before it fails as store_unavailable.
-constexpr int busy_timeout_ms = 5000;
 
 }  // namespace
 
@@ -102,7 +101,7 @@ std::string statement::blob(int column) const {
     return data ? std::string(data, size) : std::string();
 }
 
-database::database(const std::string& path) {
+database::database(const std::string& path, std::chrono::milliseconds busy_timeout) {
     const int rc = sqlite3_open_v2(path.c_str(), &db_,
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
@@ -111,7 +110,7 @@ database::database(const std::string& path) {
         throw sqlite_error(rc, what);
     }
     sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, busy_timeout_ms);
+    sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
 }
 
 database::~database() { sqlite3_close_v2(db_); }

@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -71,8 +72,13 @@ private:
 
 class database {
 public:
+    /// How long a statement waits for a lock held by another connection (a
+    /// checkpoint, the other of a store's two connections, an operator's
+    /// sqlite3 shell) before it fails, by default.
+    static constexpr std::chrono::milliseconds default_busy_timeout{5000};
+
     /// Opens (creating) `path`. Throws sqlite_error.
-    explicit database(const std::string& path);
+    explicit database(const std::string& path, std::chrono::milliseconds busy_timeout = default_busy_timeout);
     ~database();
     database(const database&) = delete;
     database& operator=(const database&) = delete;

@@ -8,6 +8,8 @@
 #include "store/room_set.hpp"
 #include "store/sqlite_state.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -45,8 +47,12 @@ void sqlite_store::reader_loop() {
         result<read_page> out = make_error_code(error::store_unavailable);
         try {
             out = read_from_disk(request);
-        } catch (const sqlite_error&) {
+        } catch (const sqlite_error& e) {
             reader_->db.rollback();
+            if (const auto held = reader_->failure_log.admit(std::chrono::steady_clock::now())) {
+                spdlog::error("event log {}: replay read failed: {} ({} not logged since the last line)",
+                              options_.path, e.what(), *held);
+            }
         }
         request.done(std::move(out));
     }

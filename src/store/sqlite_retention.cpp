@@ -115,8 +115,9 @@ void sqlite_store::apply_retention() {
         }
     };
 
+    if (!w.broken.empty()) return;
     try {
-        w.begin.reset().run();
+        begin_in_sync();
         // Every event at or below age_cut is expired (times follow sequences).
         std::uint64_t age_cut = w.last_sequence;
         w.first_young.reset().bind(1, age_limit_ms);
@@ -166,12 +167,13 @@ void sqlite_store::apply_retention() {
         delete_unkept_events();
         w.expire_keys.reset().bind(1, to_ms(now - policy.idempotency_window)).run();
         w.commit.reset().run();
-    } catch (const sqlite_error&) {
-        // Nothing changed; retention runs again at the next interval. Appends
-        // are unaffected: a full disk shows up there on its own.
+    } catch (const sqlite_error& e) {
+        // Nothing changed; retention runs again at the next interval.
         w.db.rollback();
+        note_failure("retention", e.what());
         return;
     }
+    note_success();
 
     w.keys.expire(now);
     std::lock_guard lock(mu_);

@@ -38,13 +38,11 @@ CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY, seq INTEGER NOT NUL
 CREATE INDEX IF NOT EXISTS idempotency_by_time ON idempotency(time);
 )sql";
 
-
-
-
-
 const char* synchronous_name(durability mode) { return mode == durability::sync ? "full" : "normal"; }
 
-void load(database& db, loaded_state& state, std::int64_t keys_since_ms) {
+}  // namespace
+
+void load_state(database& db, loaded_state& state, std::int64_t keys_since_ms) {
     {
         auto s = db.prepare("SELECT time FROM events ORDER BY seq DESC LIMIT 1");
         if (s.step()) state.last_time_ms = s.int64(0);
@@ -83,9 +81,6 @@ void load(database& db, loaded_state& state, std::int64_t keys_since_ms) {
         while (s.step()) state.keys.push_back(loaded_key{s.text(0), s.uint64(1), s.int64(2)});
     }
 }
-
-}  // namespace
-
 
 loaded_state open_database(database& db, durability mode, std::int64_t keys_since_ms) {
     {
@@ -130,7 +125,7 @@ loaded_state open_database(database& db, durability mode, std::int64_t keys_sinc
         set_meta(db, "last_seq", static_cast<std::int64_t>(state.last_sequence));
         mark_in_use(db, boot_id);
         set_meta(db, "synchronous", synchronous_name(mode));
-        load(db, state, keys_since_ms);
+        load_state(db, state, keys_since_ms);
         db.exec("COMMIT");
     } catch (...) {
         db.rollback();

@@ -58,5 +58,10 @@ loaded_state open_database(database& db, durability mode, std::int64_t keys_sinc
 /// Marks a clean shutdown, durably. Call after the last commit.
 void close_database(database& db);
 
+/// Reads the rooms, watermarks, newest event time and the idempotency keys
+/// younger than `keys_since_ms` into `state` (not the epoch or the sequence).
+/// Call inside a transaction, so that all of it is one snapshot. Throws on
+/// failure.
+void load_state(database& db, loaded_state& state, std::int64_t keys_since_ms);
 
 }  // namespace ferry::store

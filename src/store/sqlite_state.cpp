@@ -24,7 +24,7 @@ std::string insert_sql(std::string_view head, int columns, std::size_t rows) {
 }  // namespace
 
 sqlite_store::writer_state::writer_state(const sqlite_options& options, std::int64_t keys_since_ms)
-    : db(options.path),
+    : db(options.path, options.busy_timeout),
       loaded(open_database(db, options.mode, keys_since_ms)),
       keys(options.retention.idempotency_window),
       last_sequence(loaded.last_sequence),
@@ -44,6 +44,12 @@ sqlite_store::writer_state::writer_state(const sqlite_options& options, std::int
       set_last_sequence(db.handle(), "UPDATE meta SET value = ?1 WHERE key = 'last_seq'"),
       insert_key(db.handle(), "INSERT OR REPLACE INTO idempotency(key, seq, time) VALUES (?1, ?2, ?3)"),
       touch_meta(db.handle(), "INSERT OR REPLACE INTO meta(key, value) VALUES ('synced_at', ?1)"),
+      // The newest sequence taken, by the meta row or by an event row (a
+      // writer that did not keep meta up to date): both are one B-tree seek.
+      file_position(db.handle(),
+                    "SELECT max(COALESCE((SELECT value FROM meta WHERE key = 'last_seq'), 0), "
+                    "COALESCE((SELECT max(seq) FROM events), 0)), "
+                    "COALESCE((SELECT value FROM meta WHERE key = 'epoch'), '')"),
       // Event times never decrease with the sequence, so the first young event
       // found in rowid order bounds every expired one (no index on time needed).
       first_young(db.handle(), "SELECT seq FROM events WHERE time >= ?1 ORDER BY seq LIMIT 1"),

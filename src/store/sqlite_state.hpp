@@ -4,6 +4,7 @@
 // writer its sequence counter and idempotency keys. Private to the store.
 
 #include "store/idempotency.hpp"
+#include "store/log_limiter.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_schema.hpp"
 #include "store/sqlite_store.hpp"
@@ -19,6 +20,14 @@ struct sqlite_store::writer_state {
     idempotency_index keys;
     std::uint64_t last_sequence = 0;
     std::int64_t last_time_ms = 0;
+
+    // Failures (sqlite_writer.cpp). One log line per few seconds at most.
+    log_limiter failure_log{std::chrono::seconds(5)};
+    bool failing = false;  // since a failed commit, until one succeeds
+    std::chrono::steady_clock::time_point last_failure;
+    // Set when the file can no longer be appended to by this store (another
+    // history replaced ours): every append fails, with this message.
+    std::string broken;
 
     // Rows per multi-row INSERT: one run of a statement per that many rows
     // instead of one per row saves the fixed cost of a run (program start,
@@ -37,6 +46,7 @@ struct sqlite_store::writer_state {
     statement set_last_sequence;
     statement insert_key;
     statement touch_meta;  // a one-page write, for an fsync without new data
+    statement file_position;  // the file's (newest sequence, epoch): did another process write?
 
     // Retention (sqlite_retention.cpp).
     statement first_young;
@@ -61,6 +71,7 @@ struct sqlite_store::reader_state {
     explicit reader_state(const std::string& path);
 
     database db;
+    log_limiter failure_log{std::chrono::seconds(5)};
     statement begin;
     statement commit;
     statement last_sequence;

@@ -14,23 +14,10 @@ namespace ferry::store {
 sqlite_store::sqlite_store(sqlite_options options) : options_(std::move(options)) {
     const auto now = now_of(options_.retention);
     writer_ = std::make_unique<writer_state>(options_, to_ms(now - options_.retention.idempotency_window));
-    auto& loaded = writer_->loaded;
-    epoch_ = loaded.epoch;
-    new_epoch_ = loaded.new_epoch;
-    last_sequence_ = loaded.last_sequence;
-    for (const auto& [nsp, through] : loaded.evicted) namespaces_[nsp].evicted_through = through;
-    for (auto& r : loaded.rooms) {
-        auto& room = namespaces_[r.nsp].rooms[r.room];
-        // The tail starts empty: everything up to the head is only in SQLite.
-        room.tail_from = r.head;
-        room.head = r.head;
-        room.trimmed_through = r.trimmed_through;
-        room.count = r.count;
-        room.oldest = r.oldest;
-        room.last_append_ms = r.last_append_ms;
-    }
-    for (auto& k : loaded.keys) writer_->keys.insert(std::move(k.key), k.sequence, from_ms(k.time_ms));
-    loaded = loaded_state{};
+    epoch_ = writer_->loaded.epoch;
+    new_epoch_ = writer_->loaded.new_epoch;
+    install_mirror(writer_->loaded);
+    writer_->loaded = loaded_state{};
 
     reader_ = std::make_unique<reader_state>(options_.path);
     writer_thread_ = std::thread([this] { writer_loop(); });
@@ -151,6 +138,35 @@ void sqlite_store::trim() {
     const auto ticket = ++trims_requested_;
     queue_cv_.notify_all();
     done_cv_.wait(lock, [&] { return trims_done_ >= ticket; });
+}
+
+store_health sqlite_store::health() const {
+    std::lock_guard lock(health_mu_);
+    return health_;
+}
+
+void sqlite_store::install_mirror(loaded_state& loaded) {
+    // Only the writer thread (or the constructor, before it starts) changes
+    // the mirror and the writer's own copy of the sequence and keys.
+    auto& w = *writer_;
+    w.last_sequence = loaded.last_sequence;
+    w.last_time_ms = std::max(w.last_time_ms, loaded.last_time_ms);
+    w.keys = idempotency_index(options_.retention.idempotency_window);
+    for (auto& k : loaded.keys) w.keys.insert(std::move(k.key), k.sequence, from_ms(k.time_ms));
+    std::lock_guard lock(mu_);
+    namespaces_.clear();
+    last_sequence_ = loaded.last_sequence;
+    for (const auto& [nsp, through] : loaded.evicted) namespaces_[nsp].evicted_through = through;
+    for (auto& r : loaded.rooms) {
+        auto& room = namespaces_[r.nsp].rooms[r.room];
+        // The tail starts empty: everything up to the head is only in SQLite.
+        room.tail_from = r.head;
+        room.head = r.head;
+        room.trimmed_through = r.trimmed_through;
+        room.count = r.count;
+        room.oldest = r.oldest;
+        room.last_append_ms = r.last_append_ms;
+    }
 }
 
 sqlite_store::room_state& sqlite_store::room_locked(const std::string& nsp, const std::string& room) {

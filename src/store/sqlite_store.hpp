@@ -33,6 +33,8 @@
 
 namespace ferry::store {
 
+struct loaded_state;  // sqlite_schema.hpp
+
 class sqlite_store final : public event_store {
 public:
     /// Most appends in one transaction: bounds the latency of the appends
@@ -55,6 +57,7 @@ public:
     offset position() override;
     void trim() override;
     void flush() override;
+    store_health health() const override;
 
     /// True when opening started a new epoch (fresh file, or commits possibly lost).
     bool started_new_epoch_for_test() const noexcept { return new_epoch_; }
@@ -93,12 +96,18 @@ private:
     std::optional<read_page> read_from_tail(const offset& after, const std::string& nsp,
                                             const std::vector<std::string>& rooms, std::size_t limit);
     room_state& room_locked(const std::string& nsp, const std::string& room);
+    void install_mirror(loaded_state& loaded);
 
     // Writer thread (sqlite_writer.cpp, sqlite_retention.cpp).
     void writer_loop();
     void commit_batch(std::vector<pending_append>& batch);
     void sync_wal();
     void apply_retention();
+    void begin_in_sync();
+    void resync(std::uint64_t file_sequence);
+    void probe();
+    void note_failure(const char* what, const std::string& message);
+    void note_success();
 
     // Reader thread (sqlite_reader.cpp).
     void reader_loop();
@@ -114,6 +123,10 @@ private:
     std::mutex mu_;
     string_map<nsp_state> namespaces_;
     std::uint64_t last_sequence_ = 0;  // newest committed
+
+    // What health() reports. Writer: the writer thread; readers: any thread.
+    mutable std::mutex health_mu_;
+    store_health health_;
 
     // Appends waiting for the writer.
     std::mutex queue_mu_;

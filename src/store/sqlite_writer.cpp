@@ -6,9 +6,21 @@
 // durability mode.
 // Retention is applied on the same thread (sqlite_retention.cpp), so it never
 // races an append.
+//
+// A failed commit never wedges the writer. Nothing of a failed transaction is
+// kept, and the writer's numbering and mirror only move after a commit, so
+// the next group simply tries again. Every transaction also starts by checking
+// that the file's sequence is still the writer's own (begin_in_sync): if
+// another process wrote to the file, the writer reloads its state from the
+// file instead of colliding with the sequences that process used; if the file
+// now holds another history, it refuses every append and says so. Failures
+// are logged (rate-limited) and reported by health(); while failing, a probe
+// commit every second finds out when the store can append again.
 #include "store/list_codec.hpp"
 #include "store/room_set.hpp"
 #include "store/sqlite_state.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
@@ -35,6 +47,10 @@ void insert_rows(statement& chunk, std::size_t per_chunk, statement& single, std
     }
 }
 
+// While failing, how often the writer tries a commit of its own to find out
+// whether the store can append again (health() turns back to can_append).
+constexpr auto probe_interval = std::chrono::seconds(1);
+
 }  // namespace
 
 void sqlite_store::writer_loop() {
@@ -42,6 +58,10 @@ void sqlite_store::writer_loop() {
     auto next_retention = clock::now() + options_.retention_interval;
     // Batch mode: when the oldest commit not yet fsynced must be (none: max).
     auto sync_due = clock::time_point::max();
+    // While failing (and not broken): when to try a probe commit.
+    const auto probe_due = [&w = *writer_] {
+        return w.failing && w.broken.empty() ? w.last_failure + probe_interval : clock::time_point::max();
+    };
     // The group being committed. Its buffer and the queue's are swapped every
     // turn, so neither side reallocates once both have grown to a burst.
     std::vector<pending_append> batch;
@@ -54,7 +74,7 @@ void sqlite_store::writer_loop() {
         {
             std::unique_lock lock(queue_mu_);
             const auto trim_pending = [&] { return trims_requested_ > trims_done_; };
-            queue_cv_.wait_until(lock, std::min(next_retention, sync_due),
+            queue_cv_.wait_until(lock, std::min({next_retention, sync_due, probe_due()}),
                                  [&] { return !queue_.empty() || stopping_ || trim_pending(); });
             if (options_.mode == durability::batch && !queue_.empty()) {
                 // Batch mode: a small group collects companions until
@@ -99,6 +119,7 @@ void sqlite_store::writer_loop() {
             sync_wal();
             sync_due = clock::time_point::max();
         }
+        if (clock::now() >= probe_due()) probe();
         if (trim_now || clock::now() >= next_retention) {
             apply_retention();
             next_retention = clock::now() + options_.retention_interval;
@@ -113,7 +134,8 @@ void sqlite_store::writer_loop() {
         if (stop) break;
     }
     try {
-        close_database(writer_->db);
+        // A file that now holds another history is not ours to mark clean.
+        if (writer_->broken.empty()) close_database(writer_->db);
     } catch (const sqlite_error&) {
         // The file stays marked unclean: the next open treats this run as a
         // crash, which is the safe reading.
@@ -125,14 +147,19 @@ void sqlite_store::sync_wal() {
     // with synchronous=FULL fsyncs the WAL file, and with it every frame the
     // NORMAL commits before it wrote: they are now as safe as sync mode's.
     auto& w = *writer_;
+    if (!w.broken.empty()) return;
+    bool synced = false;
     try {
         w.db.exec("PRAGMA synchronous=FULL");
         w.begin.reset().run();
         w.touch_meta.reset().bind(1, to_ms(now_of(options_.retention))).run();
         w.commit.reset().run();
-    } catch (const sqlite_error&) {
+        synced = true;
+    } catch (const sqlite_error& e) {
         w.db.rollback();  // tried again after the next commit
+        note_failure("sync", e.what());
     }
+    if (synced) note_success();
     try {
         w.db.exec("PRAGMA synchronous=NORMAL");
     } catch (const sqlite_error&) {
@@ -142,6 +169,21 @@ void sqlite_store::sync_wal() {
 
 void sqlite_store::commit_batch(std::vector<pending_append>& batch) {
     auto& w = *writer_;
+    // Nothing of a failed group is kept, nothing is acknowledged: the publish
+    // fails visibly (DESIGN.md "Errors and bad input").
+    const auto fail = [&](const std::string& message) {
+        w.db.rollback();
+        note_failure("append", message);
+        for (auto& p : batch) p.done(make_error_code(error::store_unavailable));
+    };
+    if (!w.broken.empty()) return fail(w.broken);
+    // The transaction starts before the group is numbered: holding the write
+    // lock, begin_in_sync makes sure the sequences it hands out are free.
+    try {
+        begin_in_sync();
+    } catch (const sqlite_error& e) {
+        return fail(e.what());
+    }
     const auto now = now_of(options_.retention);
     const auto now_ms = to_ms(now);
 
@@ -194,7 +236,6 @@ void sqlite_store::commit_batch(std::vector<pending_append>& batch) {
     }
 
     try {
-        w.begin.reset().run();
         insert_rows(w.insert_events, w.events_per_insert, w.insert_event, fresh.size(), 7,
                     [&](statement& s, int at, std::size_t i) {
                         const auto& f = fresh[i];
@@ -236,13 +277,10 @@ void sqlite_store::commit_batch(std::vector<pending_append>& batch) {
         }
         if (!fresh.empty()) w.set_last_sequence.reset().bind(1, sequence).run();
         w.commit.reset().run();
-    } catch (const sqlite_error&) {
-        // Nothing of the batch is kept, nothing is acknowledged: the publish
-        // fails visibly (DESIGN.md "Errors and bad input").
-        w.db.rollback();
-        for (auto& p : batch) p.done(make_error_code(error::store_unavailable));
-        return;
+    } catch (const sqlite_error& e) {
+        return fail(e.what());
     }
+    note_success();
 
     w.last_sequence = sequence;
     w.last_time_ms = time_ms;
@@ -269,6 +307,89 @@ void sqlite_store::commit_batch(std::vector<pending_append>& batch) {
     // Handlers must not throw: an exception here ends the writer thread, and
     // with it the process (std::terminate), which is the right end for a bug.
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(offset{epoch_, sequences[i]});
+}
+
+void sqlite_store::begin_in_sync() {
+    auto& w = *writer_;
+    w.begin.reset().run();
+    // One statement, so one snapshot; with the write lock held, nobody else
+    // can change either value until this transaction ends.
+    auto& position = w.file_position.reset();
+    if (!position.step()) throw sqlite_error(SQLITE_CORRUPT, "the meta table has no position");
+    const auto file_sequence = position.uint64(0);
+    const auto file_epoch = position.text(1);
+    position.reset();
+    if (file_epoch == epoch_ && file_sequence == w.last_sequence) return;
+    if (file_epoch != epoch_ || file_sequence < w.last_sequence) {
+        // Offsets handed out by this store would now name other events:
+        // appending more would make clients skip or repeat them.
+        w.broken = "the event log file now holds another history (epoch " + file_epoch + ", sequence " +
+                   std::to_string(file_sequence) + "; this store has epoch " + epoch_ + ", sequence " +
+                   std::to_string(w.last_sequence) + "): appends are refused until ferry restarts";
+        spdlog::critical("event log {}: {}", options_.path, w.broken);
+        throw sqlite_error(SQLITE_MISMATCH, w.broken);
+    }
+    resync(file_sequence);
+}
+
+void sqlite_store::resync(std::uint64_t file_sequence) {
+    // Another process appended (a second daemon on the same file, before the
+    // data directory lock existed, or a tool): its sequences are taken. Read
+    // the whole state again, in the transaction begin_in_sync opened.
+    auto& w = *writer_;
+    const auto before = w.last_sequence;
+    loaded_state loaded;
+    loaded.last_sequence = file_sequence;
+    load_state(w.db, loaded, to_ms(now_of(options_.retention) - options_.retention.idempotency_window));
+    install_mirror(loaded);
+    spdlog::warn("event log {}: another process wrote to it (sequence {} -> {}); state reloaded from the file",
+                 options_.path, before, file_sequence);
+}
+
+void sqlite_store::probe() {
+    auto& w = *writer_;
+    try {
+        begin_in_sync();
+        w.touch_meta.reset().bind(1, to_ms(now_of(options_.retention))).run();
+        w.commit.reset().run();
+    } catch (const sqlite_error& e) {
+        w.db.rollback();
+        note_failure("probe commit", e.what());
+        return;
+    }
+    note_success();
+}
+
+void sqlite_store::note_failure(const char* what, const std::string& message) {
+    auto& w = *writer_;
+    w.failing = true;
+    w.last_failure = std::chrono::steady_clock::now();
+    std::uint64_t failures = 0;
+    {
+        std::lock_guard lock(health_mu_);
+        health_.can_append = false;
+        health_.message = message;
+        failures = ++health_.failures;
+    }
+    if (const auto held = w.failure_log.admit(w.last_failure)) {
+        spdlog::error("event log {}: {} failed: {} ({} failure(s) since start, {} not logged since the last line)",
+                      options_.path, what, message, failures, *held);
+    }
+}
+
+void sqlite_store::note_success() {
+    auto& w = *writer_;
+    if (!w.failing) return;
+    w.failing = false;
+    std::uint64_t failures = 0;
+    {
+        std::lock_guard lock(health_mu_);
+        health_.can_append = true;
+        health_.message.clear();
+        failures = health_.failures;
+    }
+    spdlog::warn("event log {}: commits succeed again ({} failure(s) since start, {} not logged)", options_.path,
+                 failures, w.failure_log.held_back());
 }
 
 }  // namespace ferry::store
