@@ -94,14 +94,16 @@ void socket::join_since(const std::vector<std::string>& rooms, const std::string
     job->nsp = nsp_->name();
     job->rooms = rooms;
     job->page_size = client_->server().options().recovery.replay_page;
-    const std::uint64_t after = cursor ? cursor->sequence : 0;
     // Per room, the client has had every live event since it joined (its
     // position): the replay fills (since, position] and never goes past it, so
     // a room it was already in is not replayed twice.
     std::unordered_map<std::string, std::uint64_t> upto;
     for (const auto& r : rooms) upto[r] = room_since_.count(r) ? room_since_.at(r) : 0;
-    job->wanted = [upto = std::move(upto), after](const stored_event& e) {
-        if (e.sequence <= after) return false;
+    // Nothing at or below the cursor is filtered here: the store reads after
+    // the sequence where the gap rule places the cursor, which is 0 for
+    // another epoch's cursor or one beyond the head (the sequence of another
+    // history says nothing about this one).
+    job->wanted = [upto = std::move(upto)](const stored_event& e) {
         return std::any_of(e.rooms.begin(), e.rooms.end(), [&](const std::string& r) {
             auto it = upto.find(r);
             return it != upto.end() && e.sequence <= it->second;
