@@ -1,17 +1,15 @@
 #include "rooms_protocol.hpp"
 
-#include <boost/json.hpp>
+#include "socketio/event_data.hpp"
+#include "socketio/reserved_events.hpp"
+#include "store/cursor.hpp"
 
-#include <array>
+#include <boost/json.hpp>
 
 namespace ferry::app {
 namespace json = boost::json;
 
 namespace {
-
-// Names socket.io-client reserves; a publish may not impersonate them.
-constexpr std::array<std::string_view, 6> reserved_events{"connect",    "connect_error",  "disconnect",
-                                                           "disconnecting", "newListener", "removeListener"};
 
 json::object failure(std::string_view code, std::string_view message) {
     return json::object{{"ok", false}, {"error", json::object{{"code", code}, {"message", message}}}};
@@ -32,10 +30,11 @@ room_request read_room_request(const args& a) {
         r.room = std::string(v.get_string());
     } else if (const auto* o = v.if_object()) {
         if (const auto* room = o->if_contains("room"); room && room->is_string()) r.room = std::string(room->get_string());
-        if (const auto* since = o->if_contains("since")) {
-            if (!since->is_string()) return r.problem = "since must be an offset string", r;
-            r.since = std::string(since->get_string());
-        }
+        // The cursor rule every surface shares: malformed is refused, another
+        // epoch's offset is a gap (told by join_since), null is no cursor.
+        auto cursor = store::read_cursor(o->if_contains("since"), "since");
+        if (!cursor.problem.empty()) return r.problem = std::move(cursor.problem), r;
+        if (cursor.at) r.since = cursor.at->to_string();
     } else {
         return r.problem = "expected a room name or { room }", r;
     }
@@ -75,20 +74,27 @@ void on_publish(const socket_ptr& s, nsp n, const room_policy& policy, event& e)
     if (!name || !name->is_string() || name->get_string().empty()) {
         return e.ack(failure("bad_request", "event must be a non-empty string"));
     }
-    for (auto reserved : reserved_events) {
-        if (name->get_string() == reserved) return e.ack(failure("bad_request", "reserved event name"));
+    // Neither ferry's signals (gap, session) nor Socket.IO's own may be forged to a room.
+    if (socketio::is_reserved_event(name->get_string())) {
+        return e.ack(failure("bad_request", "reserved event name"));
     }
     if (id && !id->is_string() && !id->is_number()) return e.ack(failure("bad_request", "id must be a string or number"));
     const std::string room_name(room->get_string());
     if (policy.may_publish && !policy.may_publish(*s, room_name)) return e.ack(failure("forbidden", "not allowed"));
     args payload;
-    if (const auto* data = o->if_contains("data")) payload.values.push_back(*data);
+    if (const auto* data = o->if_contains("data")) {
+        // 1e400 parses to infinity: refused here with the reason (publish refuses it too).
+        if (auto p = socketio::event_data_problem(*data); !p.empty()) return e.ack(failure("bad_request", p));
+        payload.values.push_back(*data);
+    }
     payload.attachments = e.args.attachments;
     // The id is scoped to its room, so two rooms cannot collide on a client's counter.
     const std::string key = id ? room_name + '\x1f' + json::serialize(*id) : std::string();
     n.to(room_name).publish(std::string(name->get_string()), payload,
                             [ack = e.ack](result<std::string> offset) {
                                 if (offset) ack(json::object{{"ok", true}, {"offset", *offset}});
+                                else if (offset.error() == error::not_json)
+                                    ack(failure("bad_request", "data cannot be sent as JSON"));
                                 else ack(failure("store_unavailable", "the event log cannot append"));
                             },
                             key);
@@ -97,18 +103,25 @@ void on_publish(const socket_ptr& s, nsp n, const room_policy& policy, event& e)
 }  // namespace
 
 void install_rooms_protocol(nsp n, room_policy policy) {
-    // Rooms named in auth are checked before the client is admitted.
+    // Rooms and the cursor named in auth are checked before the client is
+    // admitted: a malformed `since` is refused (it cannot be placed in the
+    // log), never answered with a gap and a full replay.
     n.use([](socket& s, middleware_next next) {
+        auto refuse = [&next](std::string message) {
+            next(connect_error{std::move(message), json::object{{"code", "bad_request"}}});
+        };
         const auto* auth = s.handshake().auth.if_object();
         const auto* rooms = auth ? auth->if_contains("rooms") : nullptr;
-        if (rooms && !rooms->is_array()) return next(connect_error{"auth.rooms must be an array", {}});
+        if (rooms && !rooms->is_array()) return refuse("auth.rooms must be an array");
         if (rooms) {
             for (const auto& r : rooms->get_array()) {
-                if (!r.is_string()) return next(connect_error{"auth.rooms must hold strings", {}});
-                if (auto p = room_name_problem(r.get_string()); !p.empty()) {
-                    return next(connect_error{p, json::object{{"code", "bad_request"}}});
-                }
+                if (!r.is_string()) return refuse("auth.rooms must hold strings");
+                if (auto p = room_name_problem(r.get_string()); !p.empty()) return refuse(std::move(p));
             }
+        }
+        if (auth) {
+            auto cursor = store::read_cursor(auth->if_contains("since"), "auth.since");
+            if (!cursor.problem.empty()) return refuse(std::move(cursor.problem));
         }
         next();
     });

@@ -39,6 +39,8 @@ enum class error {
     socket_disconnected,    ///< the socket disconnected before the operation completed
     // Event log
     store_unavailable,      ///< the event store cannot append or read (disk full, I/O error)
+    // Events
+    not_json,               ///< event data JSON text cannot carry (a non-finite number, a string not UTF-8)
 };
 
 /// Broad classes of errors, for callers that only need to know the kind.

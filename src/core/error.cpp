@@ -32,6 +32,7 @@ public:
             case error::timeout: return "operation has timed out";
             case error::socket_disconnected: return "socket has been disconnected";
             case error::store_unavailable: return "event store unavailable";
+            case error::not_json: return "event data cannot be sent as JSON";
         }
         return "unknown ferry error";
     }
@@ -41,7 +42,8 @@ public:
             case error::session_unknown: return condition::session_unknown;
             case error::store_unavailable: return condition::store_unavailable;
             case error::timeout:
-            case error::socket_disconnected: return {ev, *this};
+            case error::socket_disconnected:
+            case error::not_json: return {ev, *this};
             default: return condition::protocol_violation;
         }
     }

@@ -104,6 +104,11 @@ public:
             cmd.event, a,
             [c = c_](result<std::string> offset) {
                 on_connection_worker(c, [offset = std::move(offset)](engineio::http_connection& conn) {
+                    if (!offset && offset.error() == error::not_json) {
+                        // parse_emit refuses such data first; publish's own gate says the same.
+                        return respond_error(conn, {bhttp::status::bad_request, "bad_request",
+                                                    "data cannot be sent as JSON (a non-finite number?)", {}});
+                    }
                     if (!offset) return respond_error(conn, store_unavailable());
                     // Volatile events (and every event of a server without a log) have no offset.
                     json::value o = offset->empty() ? json::value(nullptr) : json::value(*offset);

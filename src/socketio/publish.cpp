@@ -10,6 +10,7 @@
 #include <ferry/socket.hpp>
 
 #include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <mutex>
@@ -20,6 +21,16 @@ namespace ferry::socketio {
 void server_impl::publish(namespace_impl& nsp, const broadcast_operator::selection& sel, std::string_view name,
                           const args& a, std::function<void(result<std::string>)> done,
                           std::string idempotency_key, int only_worker) {
+    // The one gate of every published event (client publish, HTTP API,
+    // library emit): what cannot be sent as JSON text is refused here, before
+    // the log or any client sees it, so no surface can acknowledge an event
+    // that no client could parse.
+    auto text = event_payload(name, a);
+    if (!text) {
+        if (done) done(text.error());
+        else spdlog::warn("an event '{}' was not published: {}", name, text.error().message());
+        return;
+    }
     auto b = std::make_shared<broadcast_packet>();
     b->nsp = &nsp;
     b->selection = sel;
@@ -28,7 +39,7 @@ void server_impl::publish(namespace_impl& nsp, const broadcast_operator::selecti
         // Volatile events are never stored (Socket.IO's rule): they may be
         // dropped anyway, and a replay must not resurrect them.
         // One serialization serves the Socket.IO frame and the SSE frame.
-        b->payload = std::make_shared<const std::string>(event_payload(name, a));
+        b->payload = std::make_shared<const std::string>(std::move(*text));
         b->wire = stored_event_wire(nsp.name(), *b->payload, a.attachments, {});
         adapter_->broadcast(std::move(b));
         if (done) done(std::string());
@@ -39,7 +50,7 @@ void server_impl::publish(namespace_impl& nsp, const broadcast_operator::selecti
     record.nsp = nsp.name();
     record.rooms = sel.rooms.empty() ? std::vector<std::string>{std::string(all_room)} : sel.rooms;
     record.except = sel.except;
-    record.payload = event_payload(name, a);
+    record.payload = std::move(*text);
     record.attachments = a.attachments;
     record.idempotency_key = std::move(idempotency_key);
     auto payload = std::make_shared<const std::string>(record.payload);

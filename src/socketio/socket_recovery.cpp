@@ -92,7 +92,8 @@ void socket::join_since(const std::vector<std::string>& rooms, const std::string
     join(rooms);
     // A cursor of another epoch (or none) places nothing: the store reports
     // the gap, then what it keeps.
-    const bool placed = cursor && cursor->epoch == store->epoch();
+    const bool placed =
+        cursor && cursor->epoch == store->epoch() && cursor->sequence <= store->position().sequence;
     const std::uint64_t after = placed ? cursor->sequence : 0;
     // Per room, the client has had every live event since it joined (its
     // position), and what earlier join_since calls replayed below it: the
@@ -118,8 +119,11 @@ void socket::join_since(const std::vector<std::string>& rooms, const std::string
     job->nsp = nsp_->name();
     job->rooms = replayed;
     job->page_size = client_->server().options().recovery.replay_page;
-    job->wanted = [upto = std::move(upto), after](const stored_event& e) {
-        if (e.sequence <= after) return false;
+    // Nothing at or below the cursor is filtered here: the store reads after
+    // the sequence where the gap rule places the cursor, which is 0 for
+    // another epoch's cursor or one beyond the head (the sequence of another
+    // history says nothing about this one).
+    job->wanted = [upto = std::move(upto)](const stored_event& e) {
         return std::any_of(e.rooms.begin(), e.rooms.end(), [&](const std::string& r) {
             auto it = upto.find(r);
             return it != upto.end() && e.sequence <= it->second;

@@ -1,5 +1,7 @@
 #include "socketio/stored_event.hpp"
 
+#include "socketio/event_data.hpp"
+
 #include <boost/json/serialize.hpp>
 
 namespace ferry::socketio {
@@ -27,7 +29,12 @@ packet make_event_packet(std::string_view nsp, std::string_view name, const args
     return p;
 }
 
-std::string event_payload(std::string_view name, const args& a) {
+result<std::string> event_payload(std::string_view name, const args& a) {
+    // Checked on the values, not on the text: Boost.JSON writes an infinity as
+    // `Infinity`, which looks like JSON to nobody but JavaScript's eval.
+    if (!is_valid_utf8(name) || !event_data_problem(a).empty()) {
+        return make_error_code(error::not_json);
+    }
     return boost::json::serialize(event_array(name, a));
 }
 

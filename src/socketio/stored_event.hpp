@@ -23,8 +23,11 @@ namespace ferry::socketio {
 packet make_event_packet(std::string_view nsp, std::string_view name, const args& a,
                          std::optional<std::uint64_t> ack_id = std::nullopt);
 
-/// The JSON text of [name, ...values]: the payload stored in the log.
-std::string event_payload(std::string_view name, const args& a);
+/// The JSON text of [name, ...values]: the payload stored in the log, or
+/// error::not_json when some value cannot be sent as JSON text
+/// (socketio/event_data.hpp). Every event reaches the log through here, so
+/// the log only ever holds what every client can parse.
+result<std::string> event_payload(std::string_view name, const args& a);
 
 /// The Socket.IO text of an EVENT carrying `payload` (a JSON array text, as
 /// event_payload makes it) with `offset` appended as its last argument (none

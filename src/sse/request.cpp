@@ -1,6 +1,7 @@
 #include "sse/request.hpp"
 
 #include "socketio/room_name.hpp"
+#include "store/cursor.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -51,24 +52,20 @@ stream_request parse_stream_request(std::string_view target, std::string_view la
     if (!has_rooms) return out.problem = "rooms is required (rooms=a,b)", out;
     if (out.rooms.size() > max_rooms) return out.problem = "more than 100 rooms", out;
 
-    // The newest source wins; an empty Last-Event-ID means "none" (WHATWG: the
-    // header is only sent when the last event id is not empty).
-    std::string_view cursor_text;
-    std::string_view source;
+    // The newest source wins; an empty Last-Event-ID or lastEventId means
+    // "none" (WHATWG: the header is only sent when the last event id is not
+    // empty), an empty since is malformed (store/cursor.hpp, the rule every
+    // surface shares).
+    store::client_cursor cursor;
     if (!last_event_id.empty()) {
-        cursor_text = last_event_id;
-        source = "Last-Event-ID";
+        cursor = store::read_cursor(last_event_id, "Last-Event-ID", store::empty_cursor::absent);
     } else if (has_query_last_id && !query_last_id.empty()) {
-        cursor_text = query_last_id;
-        source = "lastEventId";
+        cursor = store::read_cursor(query_last_id, "lastEventId", store::empty_cursor::absent);
     } else if (has_since) {
-        cursor_text = since;
-        source = "since";
+        cursor = store::read_cursor(since, "since");
     }
-    if (source.empty()) return out;
-    auto cursor = offset::parse(cursor_text);
-    if (!cursor) return out.problem = std::string(source) + " is not an offset", out;
-    out.cursor = std::move(*cursor);
+    if (!cursor.problem.empty()) return out.problem = std::move(cursor.problem), out;
+    out.cursor = std::move(cursor.at);
     return out;
 }
 

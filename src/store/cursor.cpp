@@ -1,6 +1,32 @@
 #include "store/cursor.hpp"
 
+#include <boost/json/value.hpp>
+
 namespace ferry::store {
+
+client_cursor read_cursor(std::optional<std::string_view> text, std::string_view field, empty_cursor empty) {
+    client_cursor out;
+    if (!text) return out;
+    if (text->empty()) {
+        if (empty == empty_cursor::absent) return out;
+        out.problem = std::string(field) + " is empty (leave it out to give no cursor)";
+        return out;
+    }
+    // Only the canonical form ferry hands out; an offset of another epoch
+    // parses, and is the gap rule's business, not a malformed request.
+    out.at = offset::parse(*text);
+    if (!out.at) {
+        out.problem = std::string(field) +
+                      " is not an offset (the \"<epoch>-<sequence>\" string ferry sends with each event)";
+    }
+    return out;
+}
+
+client_cursor read_cursor(const boost::json::value* value, std::string_view field) {
+    if (!value || value->is_null()) return {};
+    if (const auto* s = value->if_string()) return read_cursor(std::string_view(*s), field);
+    return {std::nullopt, std::string(field) + " must be an offset string"};
+}
 
 cursor_check check_cursor(const offset& after, std::string_view epoch, std::uint64_t last_sequence,
                           std::uint64_t trimmed_through) noexcept {

@@ -5,11 +5,44 @@
 
 #include <ferry/event_store.hpp>
 
+#include <boost/json/fwd.hpp>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace ferry::store {
+
+/// A client's cursor as a surface received it, judged by the one rule every
+/// surface applies (docs/recovery.md "Cursors"): absent, a well-formed offset,
+/// or malformed. A well-formed offset may belong to another epoch or lie
+/// beyond the head: that is not malformed, it is a gap (check_cursor decides
+/// it when the log is read), so it is never refused here.
+struct client_cursor {
+    std::optional<offset> at;  ///< none: the client gave no cursor
+    std::string problem;       ///< not empty: malformed, and the request is refused with this message
+};
+
+/// What an empty cursor means in a surface's field.
+enum class empty_cursor {
+    /// `since`, `after`: the application chose to send a cursor, so "" is a
+    /// bug on its side (a variable never set) and is reported, not guessed at.
+    malformed,
+    /// Last-Event-ID, lastEventId: the WHATWG "last event ID", where "" means
+    /// none (an EventSource sends the header only when it is not empty).
+    absent,
+};
+
+/// Reads a cursor given as text (`std::nullopt` when the field is absent).
+/// `field` names it in the problem ("since", "Last-Event-ID").
+client_cursor read_cursor(std::optional<std::string_view> text, std::string_view field,
+                          empty_cursor empty = empty_cursor::malformed);
+
+/// Reads a cursor given as JSON (`nullptr` when the field is absent): null is
+/// absent too (`since: localStorage.getItem(...)` before anything was saved),
+/// a string is read as text, anything else is malformed.
+client_cursor read_cursor(const boost::json::value* value, std::string_view field);
 
 /// Where a replay starts and whether it is complete.
 struct cursor_check {

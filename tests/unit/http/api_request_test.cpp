@@ -97,6 +97,12 @@ TEST(ApiRequest, EmitRefusesBadFields) {
         R"({"event":"e","namespace":5})",              // namespace not a string
         R"({"event":"e","date":1})",                   // unknown field (a typo)
         R"({"event":"e","id":1.5})",                   // id neither string nor integer
+        R"({"event":"gap"})",                          // ferry's recovery signal
+        R"({"event":"session"})",                      // ferry's SSE session event
+        R"({"event":"disconnecting"})",                // reserved by Socket.IO
+        R"({"event":"e","data":1e400})",               // parses to infinity: no client could read it
+        R"({"event":"e","data":-1e400})",
+        R"({"event":"e","args":[1,{"x":[1e999]}]})",  // nested
     };
     for (const char* body : cases) {
         auto e = error_of(post("/api/emit", body));
@@ -104,6 +110,32 @@ TEST(ApiRequest, EmitRefusesBadFields) {
         EXPECT_EQ(e.code, "bad_request") << body;
         EXPECT_FALSE(e.message.empty()) << body;
     }
+}
+
+TEST(ApiRequest, EmitRefusesA400DigitInteger) {
+    const std::string body = R"({"event":"e","data":)" + std::string(400, '9') + "}";
+    auto e = error_of(post("/api/emit", body));
+    EXPECT_EQ(e.code, "bad_request");
+    EXPECT_NE(e.message.find("number"), std::string::npos) << e.message;
+}
+
+TEST(ApiRequest, EmitTo50000RoomsKeepsEachOnceInOrder) {
+    // The duplicate check is a hash set: 50,000 rooms (each given twice) stay linear.
+    std::string body = R"({"event":"e","rooms":[)";
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int i = 0; i < 50000; ++i) body += (pass || i ? ",\"r" : "\"r") + std::to_string(i) + '"';
+    }
+    body += "]}";
+    auto c = command_of<emit_command>(post("/api/emit", body));
+    ASSERT_EQ(c.rooms.size(), 50000u);
+    EXPECT_EQ(c.rooms.front(), "r0");
+    EXPECT_EQ(c.rooms.back(), "r49999");
+}
+
+TEST(ApiRequest, SocketsAddsTheirRoomsToInWithoutDuplicates) {
+    auto c = command_of<sockets_command>(
+        post("/api/sockets/join", R"({"in":["a","s1"],"sockets":["s1","s2","s2"],"rooms":"x"})"));
+    EXPECT_EQ(c.in, (std::vector<std::string>{"a", "s1", "s2"}));
 }
 
 TEST(ApiRequest, BadRoomNamesAreRefusedWithTheSharedRule) {
@@ -167,6 +199,9 @@ TEST(ApiRequest, HistoryQuery) {
     EXPECT_EQ(h.limit, max_history_limit);
     h = command_of<history_query>(get("/api/rooms/a/events?after=abc-12"));
     EXPECT_EQ(h.after, "abc-12");
+    // Another epoch's offset is well-formed: the read answers it with gap: true.
+    h = command_of<history_query>(get("/api/rooms/a/events?after=otherepoch-99"));
+    EXPECT_EQ(h.after, "otherepoch-99");
 }
 
 TEST(ApiRequest, HistoryQueryRefusesBadValues) {
@@ -175,6 +210,9 @@ TEST(ApiRequest, HistoryQueryRefusesBadValues) {
     EXPECT_EQ(error_of(get("/api/rooms/a/events?limit=1x")).code, "bad_request");
     EXPECT_EQ(error_of(get("/api/rooms/a/events?limit=")).code, "bad_request");
     EXPECT_EQ(error_of(get("/api/rooms/a/events?after=nope")).code, "bad_offset");
+    // The cursor rule every surface shares: an empty cursor is malformed, not "from the start".
+    EXPECT_EQ(error_of(get("/api/rooms/a/events?after=")).code, "bad_offset");
+    EXPECT_EQ(error_of(get("/api/rooms/a/events?after=E-01")).status, status::bad_request);
     EXPECT_EQ(error_of(get("/api/rooms/a%01/events")).code, "bad_room");
     EXPECT_EQ(error_of(get("/api/rooms/" + std::string(201, 'x') + "/events")).code, "bad_room");
 }

@@ -41,10 +41,27 @@ TEST(SseRequest, Since) {
 }
 
 TEST(SseRequest, BadCursorsAreRefused) {
-    EXPECT_EQ(parse_stream_request("/events?rooms=a&since=nope", "").problem, "since is not an offset");
-    EXPECT_EQ(parse_stream_request("/events?rooms=a&since=", "").problem, "since is not an offset");
-    EXPECT_EQ(parse_stream_request("/events?rooms=a", "x-01").problem, "Last-Event-ID is not an offset");
-    EXPECT_EQ(parse_stream_request("/events?rooms=a&lastEventId=%20", "").problem, "lastEventId is not an offset");
+    // The messages come from store::read_cursor, the rule every surface shares.
+    auto problem = [](std::string_view target, std::string_view header) {
+        return parse_stream_request(target, header).problem;
+    };
+    EXPECT_TRUE(problem("/events?rooms=a&since=nope", "").starts_with("since is not an offset"));
+    EXPECT_TRUE(problem("/events?rooms=a&since=", "").starts_with("since is empty"));
+    EXPECT_TRUE(problem("/events?rooms=a", "x-01").starts_with("Last-Event-ID is not an offset"));
+    EXPECT_TRUE(problem("/events?rooms=a&lastEventId=%20", "").starts_with("lastEventId is not an offset"));
+}
+
+TEST(SseRequest, AnotherEpochsOffsetIsAcceptedForTheGapRule) {
+    auto r = parse_stream_request("/events?rooms=a&since=otherepoch-5", "");
+    EXPECT_EQ(r.problem, "");
+    ASSERT_TRUE(r.cursor);
+    EXPECT_EQ(r.cursor->epoch, "otherepoch");
+}
+
+TEST(SseRequest, EmptyLastEventIdMeansNone) {
+    auto r = parse_stream_request("/events?rooms=a&lastEventId=", "");
+    EXPECT_EQ(r.problem, "");
+    EXPECT_FALSE(r.cursor);
 }
 
 TEST(SseRequest, LastEventIdHeaderWinsOverQueryCursors) {
