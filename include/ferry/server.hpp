@@ -138,6 +138,10 @@ struct server_stats {
     std::uint64_t recoveries = 0;
     /// Recoveries refused because the log no longer held what was missed (`gap` sent).
     std::uint64_t recovery_gaps = 0;
+    /// Times accepting new connections paused because the process was out of
+    /// file descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM); open
+    /// connections are served meanwhile.
+    std::uint64_t accept_pauses = 0;
 };
 
 /// The Socket.IO server: namespaces, worker threads and the listening socket.

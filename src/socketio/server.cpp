@@ -109,6 +109,7 @@ server_stats server::stats() const noexcept {
     s.slow_consumer_cuts = impl_->counters.slow_consumer_cuts.load(std::memory_order_relaxed);
     s.recoveries = impl_->counters.recoveries.load(std::memory_order_relaxed);
     s.recovery_gaps = impl_->counters.recovery_gaps.load(std::memory_order_relaxed);
+    s.accept_pauses = impl_->engine().accept_pauses();
     return s;
 }
 
