@@ -1,7 +1,7 @@
 // The daemon at its open-file limit (issue 10 §5): started under
 // `prlimit --nofile=N:N`, flooded with more idle TCP connections than it has
 // descriptors. Accepting must pause rather than spin (the daemon's CPU time
-// over the window stays well under the wall time: a bound on busy-looping, not
+// over the window stays far under the wall time: a bound on busy-looping, not
 // a timing assertion), say so in the log, keep serving the clients it has, and
 // accept again once descriptors are free. At start it raises its soft limit to
 // the hard one and logs the room that leaves.
@@ -16,7 +16,7 @@ import { startDaemon, stopDaemon, client, get } from './daemon_helpers.mjs';
 
 const LIMIT = 64;
 const FLOOD = LIMIT + 40;
-const WINDOW_MS = 2000;
+const WINDOW_MS = 3000;
 
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
@@ -92,7 +92,10 @@ describe('the open-file limit', () => {
       const cpu = cpuMs(pid) - cpuBefore;
       const wall = Date.now() - wallBefore;
       t.diagnostic(`at the limit: ${cpu} ms of CPU in ${wall} ms, ${sent} events published and received`);
-      assert.ok(cpu < wall * 0.5, `the daemon used ${cpu} ms of CPU in ${wall} ms at its open-file limit`);
+      // A bound on spinning, not a timing: an accept loop retrying at once burns
+      // a core when it has one, but on a busy shared CI machine may get only a
+      // fifth of one, hence 10% (paused, the daemon measured ~0.5% here).
+      assert.ok(cpu < wall * 0.1, `the daemon used ${cpu} ms of CPU in ${wall} ms at its open-file limit`);
       // Rate-limited: one line per episode, not one per failed accept.
       const lines = d.output().match(/cannot accept connections/g).length;
       assert.ok(lines <= 2, `${lines} back-off lines`);
