@@ -1,13 +1,19 @@
 # ferry — two commands set everything up on a fresh Debian 12 machine:
-#   make run    install what is missing, build, start the daemon on 127.0.0.1:3000
+#   make run    install what is missing, build the daemon only, start it on 127.0.0.1:3000
 #   make test   install what is missing, build, run every unit and end-to-end test
+#
+# Where `make run` listens: `make run PORT=4000 HOST=0.0.0.0` wins; otherwise the
+# daemon's own configuration applies (FERRY_PORT / FERRY_HOST, then a --config
+# file in FERRY_ARGS, then 127.0.0.1:3000).
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
-HOST ?= 127.0.0.1
-PORT ?= 3000
 FERRY_ARGS ?=
+# Only PORT= / HOST= given on the make command line become flags (a flag beats
+# FERRY_PORT / FERRY_HOST); a PORT or HOST merely in the environment is not ours.
+run_flags := $(if $(filter command line,$(origin HOST)),--host $(HOST)) \
+             $(if $(filter command line,$(origin PORT)),--port $(PORT))
 
 .PHONY: all deps build run test unit e2e asan conformance bench clean
 
@@ -22,8 +28,10 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
-	$(BUILD_DIR)/ferry --host $(HOST) --port $(PORT) $(FERRY_ARGS)
+# Builds the daemon alone (a few dozen targets, not the tests and examples).
+run: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target ferry
+	$(BUILD_DIR)/ferry $(strip $(run_flags)) $(FERRY_ARGS)
 
 test: deps
 	@scripts/bootstrap.sh --with-npm

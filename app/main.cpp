@@ -4,9 +4,11 @@
 
 #include "config.hpp"
 #include "data_dir_lock.hpp"
+#include "open_files.hpp"
 #include "readiness.hpp"
-#include "http/api.hpp"
 #include "rooms_protocol.hpp"
+
+#include "http/api.hpp"
 #include "socketio/server_impl.hpp"
 #include "sse/endpoint.hpp"
 
@@ -127,6 +129,7 @@ int main(int argc, char** argv) {
     if (!parsed.config) return parsed.exit_code;
     const daemon_config& c = *parsed.config;
     set_up_logging(c);
+    const auto open_files = ferry::app::raise_open_file_limit();
     try {
         auto options = ferry::app::to_server_options(c);
         // Before the stores open: a second daemon must not touch the files.
@@ -144,6 +147,7 @@ int main(int argc, char** argv) {
         io.start();
         spdlog::info("ferry {} listening on http://{}:{} ({} worker(s), {} store{})", FERRY_VERSION, c.host, port,
                      io.worker_count(), c.store, c.store == "sqlite" ? " in " + c.data_dir : std::string());
+        ferry::app::log_connection_capacity(open_files);
 
         boost::asio::io_context signals_context;
         boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);

@@ -13,7 +13,11 @@ function(ferry_add_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(ferry_${name} STATIC ${ARG_SOURCES})
   add_library(ferry::${name} ALIAS ferry_${name})
-  target_include_directories(ferry_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+  # src/ (the private headers) only inside this tree; an installed library
+  # exposes include/ alone.
+  target_include_directories(ferry_${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+                                                  $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>
+                                                  $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(ferry_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
   ferry_warnings(ferry_${name})
 endfunction()

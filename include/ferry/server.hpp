@@ -141,6 +141,10 @@ struct server_stats {
     /// Connections ended because a reconnect presented the pid of one of their
     /// sockets (half-open connections: the session moved to the new one).
     std::uint64_t takeovers = 0;
+    /// Times accepting new connections paused because the process was out of
+    /// file descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM); open
+    /// connections are served meanwhile.
+    std::uint64_t accept_pauses = 0;
 };
 
 /// The Socket.IO server: namespaces, worker threads and the listening socket.

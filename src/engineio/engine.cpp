@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <optional>
@@ -123,7 +124,6 @@ void engine::run_flush() {
 
 void engine::add_cors_headers(const http_request& request, http_response& response) const {
     const auto& origins = options_.cors.origins;
-    if (origins.empty()) return;
     const auto origin = request[http::field::origin];
     const bool any = std::find(origins.begin(), origins.end(), "*") != origins.end();
     if (any && !options_.cors.credentials) {
@@ -132,9 +132,29 @@ void engine::add_cors_headers(const http_request& request, http_response& respon
         response.set(http::field::access_control_allow_origin, origin);
         response.set(http::field::vary, "Origin");
     } else {
+        if (!origin.empty() && !is_same_origin(origin, request[http::field::host])) note_refused_origin(origin);
         return;
     }
     if (options_.cors.credentials) response.set(http::field::access_control_allow_credentials, "true");
+}
+
+void engine::note_refused_origin(std::string_view origin) const {
+    if (refused_origins_ == nullptr) return;
+    const auto printable = printable_origin(origin);
+    switch (refused_origins_->note(printable)) {
+    case refused_origins::verdict::first_time:
+        spdlog::warn("refused cross-origin requests from {}: not an allowed origin (cors_options; the ferry daemon's "
+                     "--cors-origin), so the browser hides the answers from that page; further refusals of this "
+                     "origin are not logged",
+                     printable);
+        break;
+    case refused_origins::verdict::too_many:
+        spdlog::warn("refused cross-origin requests from more than {} origins; further origins are not logged",
+                     refused_origins::default_capacity);
+        break;
+    case refused_origins::verdict::already_noted:
+        break;
+    }
 }
 
 void engine::reject(http_connection& connection, const http_request& request, engine_error_code code) {

@@ -12,6 +12,7 @@
 
 #include "engineio/flushable.hpp"
 #include "engineio/http_connection.hpp"
+#include "engineio/refused_origins.hpp"
 
 #include <ferry/options.hpp>
 
@@ -52,6 +53,9 @@ public:
 
     /// The engines of all workers, indexed by worker; set once before start.
     void set_group(const std::vector<engine*>* group) noexcept { group_ = group; }
+    /// Where refused CORS origins are noted for the log, shared by the
+    /// engines of one server; set once before start (null: not logged).
+    void set_refused_origins(refused_origins* r) noexcept { refused_origins_ = r; }
 
     boost::asio::io_context& context() noexcept { return context_; }
     unsigned index() const noexcept { return index_; }
@@ -88,7 +92,9 @@ public:
     void request_flush(std::shared_ptr<flushable> s);
     static constexpr unsigned max_flush_deferrals = 16;
 
-    /// Adds CORS headers to a response, following the options.
+    /// Adds CORS headers to a response, following the options. A cross-origin
+    /// request from an origin that is not allowed gets none, and its origin
+    /// is logged once (refused_origins.hpp).
     void add_cors_headers(const http_request& request, http_response& response) const;
 
     /// Called for each new session with the request that opened it, before its handshake is sent.
@@ -113,6 +119,7 @@ private:
     void reject(http_connection& connection, const http_request& request,
                 engine_error_code code);
     void run_flush();
+    void note_refused_origin(std::string_view origin) const;
     bool migrate_if_foreign(const std::shared_ptr<http_connection>& connection,
                             http_request& request, std::string_view sid);
 
@@ -120,6 +127,7 @@ private:
     unsigned index_;
     const engine_options& options_;
     const std::vector<engine*>* group_ = nullptr;
+    refused_origins* refused_origins_ = nullptr;
     std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
     std::vector<std::shared_ptr<flushable>> dirty_;
     std::vector<std::shared_ptr<flushable>> flushing_;

@@ -6,6 +6,7 @@
 // Lives on: constructed and started from one thread; `post_to_all` and
 // `stop` may be called from any thread.
 
+#include "engineio/accept_backoff.hpp"
 #include "engineio/engine.hpp"
 
 #include <ferry/options.hpp>
@@ -54,6 +55,10 @@ public:
     /// Runs `fn(worker_index)` on every worker's thread.
     void post_to_all(const std::function<void(unsigned)>& fn);
 
+    /// Times accepting paused because the process ran out of file descriptors
+    /// or memory (accept_backoff.hpp). Thread-safe.
+    std::uint64_t accept_pauses() const noexcept { return accept_pauses_.load(std::memory_order_relaxed); }
+
 private:
     struct worker {
         // Not the single-thread hint: with it, a post made from the worker's own
@@ -66,8 +71,11 @@ private:
     };
 
     void accept();
+    void on_accept_error(boost::system::error_code ec);
 
     const engine_options& options_;
+    // Before workers_: the engines point to it until they are destroyed.
+    refused_origins refused_origins_;
     std::vector<std::unique_ptr<worker>> workers_;
     std::vector<engine*> engines_;
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
@@ -76,6 +84,10 @@ private:
     using work_guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
     std::vector<work_guard> guards_;
     std::unique_ptr<boost::asio::steady_timer> halt_timer_;
+    // Accept-loop state, on worker 0 (the acceptor's executor).
+    accept_backoff backoff_;
+    std::unique_ptr<boost::asio::steady_timer> accept_timer_;
+    std::atomic<std::uint64_t> accept_pauses_{0};
 };
 
 }  // namespace ferry::engineio

@@ -110,6 +110,7 @@ server_stats server::stats() const noexcept {
     s.recoveries = impl_->counters.recoveries.load(std::memory_order_relaxed);
     s.recovery_gaps = impl_->counters.recovery_gaps.load(std::memory_order_relaxed);
     s.takeovers = impl_->counters.takeovers.load(std::memory_order_relaxed);
+    s.accept_pauses = impl_->engine().accept_pauses();
     return s;
 }
 
