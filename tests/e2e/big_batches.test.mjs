@@ -1,6 +1,6 @@
 // Big batches against the real daemon (build/ferry, one worker, so every
-// client shares it): one polling POST of 20,000 `subscribe`s, one CONNECT
-// naming 50,000 rooms, and SIGTERM in the middle of a batch. A batch is
+// client shares it): one polling POST of 20,000 `subscribe`s, the same as a
+// WebSocket burst, one CONNECT naming 50,000 rooms, and SIGTERM in the middle of a batch. A batch is
 // handled a slice per turn of the worker, and a join costs O(1) amortised
 // (docs/recovery.md "Sessions"), so neighbours keep being served, the batch
 // completes in order, and a shutdown is not held up. No timing is asserted:
@@ -171,6 +171,44 @@ describe('big batches on one worker', () => {
       assert.ok(Date.now() < deadline, 'the event of the last room');
       seen = (await poll.get()).some((p) => p.startsWith('42["last","x"'));
     }
+  });
+
+  test('a WebSocket burst of 20,000 subscribes completes in order while a neighbour keeps receiving', async () => {
+    const d = await startDaemon('burst');
+    daemons.push(d);
+    const neighbour = io(d.url, { forceNew: true, transports: ['websocket'], reconnection: false, auth: { rooms: ['n'] } });
+    const burst = io(d.url, { forceNew: true, transports: ['websocket'], reconnection: false });
+    sockets.push(neighbour, burst);
+    await Promise.all([connected(neighbour, STEP_MS), connected(burst, STEP_MS)]);
+    const ticks = [];
+    neighbour.on('tick', (data) => ticks.push(data));
+
+    // Sent in one go: the server reads them in a few large reads.
+    const count = 20000;
+    const order = [];
+    const acked = new Promise((resolve) => {
+      for (let i = 0; i < count; ++i) {
+        burst.emit('subscribe', `w${i}`, (answer) => {
+          assert.equal(answer.ok, true, JSON.stringify(answer));
+          order.push(i);
+          if (order.length === count) resolve();
+        });
+      }
+    });
+    let done = false;
+    acked.then(() => { done = true; });
+    let sent = 0;
+    while (!done && sent < 5000) {
+      assert.equal((await emit(d, { room: 'n', event: 'tick', data: sent })).status, 200);
+      ++sent;
+    }
+    await withTimeout(acked, BATCH_MS, 'the acks of the burst');
+    assert.deepEqual(order, Array.from({ length: count }, (_, i) => i), 'acks in the order of the packets');
+    await eventually(() => ticks.length === sent, STEP_MS, `${sent} ticks on the neighbour (got ${ticks.length})`);
+    assert.deepEqual(ticks, Array.from({ length: sent }, (_, i) => i), 'every tick, once, in order');
+    const last = new Promise((resolve) => burst.once('last', resolve));
+    assert.equal((await emit(d, { room: `w${count - 1}`, event: 'last', data: 'x' })).status, 200);
+    assert.equal(await withTimeout(last, STEP_MS, 'the event of the last room'), 'x');
   });
 
   test('a CONNECT naming 50,000 rooms completes and gets the events of the last one', async () => {
