@@ -6,7 +6,10 @@
 ///
 /// A record is written when it changes (connect, join, leave, data update,
 /// disconnect), not only at disconnect, so a `kill -9` of the daemon loses
-/// nothing that a reconnecting client needs.
+/// nothing that a reconnecting client needs. The server saves the changes of
+/// one worker turn together, and paces the saves of a socket in many rooms
+/// (at most 1 s apart; docs/store.md "Sessions"), so each save here holds
+/// the whole record but joins stay O(1) amortised.
 
 #include <ferry/error.hpp>
 

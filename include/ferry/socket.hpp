@@ -6,6 +6,7 @@
 #include <ferry/broadcast.hpp>
 #include <ferry/detail/replayed_sequences.hpp>
 #include <ferry/detail/room_member.hpp>
+#include <ferry/detail/save_pacer.hpp>
 #include <ferry/error.hpp>
 #include <ferry/handshake.hpp>
 
@@ -67,8 +68,8 @@ public:
     const std::string& nsp() const noexcept;
     const ferry::handshake& handshake() const noexcept { return handshake_; }
     /// Free-form data attached by the application (Socket.IO's socket.data).
-    /// Changes made through this reference are saved for recovery at the next
-    /// join, leave or disconnect; set_data saves at once.
+    /// Changes made through this reference are saved for recovery with the
+    /// next join, leave, set_data or disconnect (docs/recovery.md "Sessions").
     boost::json::value& data() noexcept { return data_; }
     const boost::json::value& data() const noexcept { return data_; }
     void set_data(boost::json::value v);
@@ -183,6 +184,10 @@ private:
     void send_packet_args(std::string_view name, const args& a, std::optional<std::uint64_t> ack_id);
     void leave_all();
     void tell_unrecovered_gap();
+    /// The session record changed: schedules its write (see detail::save_pacer).
+    void session_changed();
+    /// Writes the session record now (a scheduled write, or connect).
+    void write_session();
 
     socketio::client* client_;
     socketio::namespace_impl* nsp_;
@@ -211,6 +216,9 @@ private:
     std::unordered_map<std::string, std::uint64_t> replayed_down_to_;  // per room, by join_since
     boost::json::value unrecovered_gap_;            // null unless expect_unrecovered_gap()
     std::unordered_set<std::string> placed_rooms_;  // joined at a cursor while it waits
+    detail::save_pacer save_pacer_;
+    struct save_timer;
+    std::unique_ptr<save_timer> save_timer_;  // made the first time a write must wait
 };
 
 using socket_ptr = std::shared_ptr<socket>;

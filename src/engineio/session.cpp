@@ -3,7 +3,10 @@
 #include "engineio/engine.hpp"
 #include "engineio/ws_connection.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
+
+#include <algorithm>
 
 namespace ferry::engineio {
 namespace asio = boost::asio;
@@ -17,6 +20,29 @@ const wire_ptr& shared_packet(packet_type type) {
     thread_local const wire_ptr ping = wire_packet::text(packet_type::ping, {});
     thread_local const wire_ptr close = wire_packet::text(packet_type::close, {});
     return type == packet_type::ping ? ping : close;
+}
+
+// Received packets handled per turn of the worker. One POST may carry
+// thousands (20,000 subscribes fit in the default maxPayload): handled in one
+// go they would hold the worker, and every other connection on it, its
+// broadcasts and a shutdown, for as long as they all take. A few hundred keep
+// a turn to about a millisecond.
+constexpr std::size_t packets_per_turn = 256;
+// POSTs received and not answered yet. socket.io-client sends one at a time,
+// but may send its close packet while one is in flight; more is the
+// reference's "data request overlap", a protocol error.
+constexpr std::size_t max_posts_in_hand = 2;
+// WebSocket messages queued behind a POST still being handled (an upgrade
+// that completed meanwhile): a client that floods them is cut, not buffered.
+constexpr std::size_t max_queued_messages = 4 * packets_per_turn;
+
+// A POST handled in full is answered "ok" (polling.ts onDataRequest).
+void answer_post(engine& owner, http_connection& connection, const http_request& request) {
+    http_response res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/html");
+    owner.add_cors_headers(request, res);
+    res.body() = "ok";
+    connection.respond(std::move(res));
 }
 
 }  // namespace
@@ -178,13 +204,47 @@ void session::on_post(const std::shared_ptr<http_connection>& connection, const 
         on_close("parse error");
         return;
     }
-    http_response res{http::status::ok, 11};
-    res.set(http::field::content_type, "text/html");
-    engine_->add_cors_headers(request, res);
-    res.body() = "ok";
-    connection->respond(std::move(res));
-    for (const auto& p : *packets) {
-        if (state_ == state::closed) break;
+    const auto posts = std::count_if(inbound_.begin(), inbound_.end(), [](const inbound& in) { return in.connection != nullptr; });
+    if (static_cast<std::size_t>(posts) >= max_posts_in_hand) {
+        engine_->reject_request(*connection, request, engine_error_code::bad_request);
+        on_close("transport error");
+        return;
+    }
+    inbound in;
+    in.packets = std::move(*packets);
+    in.connection = connection;
+    in.request = http_request{request.method(), request.target(), request.version()};
+    if (auto origin = request[http::field::origin]; !origin.empty()) in.request.set(http::field::origin, origin);
+    inbound_.push_back(std::move(in));
+    if (!inbound_posted_) handle_inbound();
+}
+
+void session::handle_inbound() {
+    auto self = shared_from_this();
+    inbound_posted_ = false;
+    std::size_t budget = packets_per_turn;
+    while (!inbound_.empty()) {
+        auto& in = inbound_.front();
+        if (in.next == in.packets.size() || state_ != state::open) {
+            // Handled, or the session is ending and the rest is dropped (a
+            // closing session takes no more messages either way).
+            auto connection = std::move(in.connection);
+            const auto request = std::move(in.request);
+            inbound_.pop_front();
+            if (connection) answer_post(*engine_, *connection, request);
+            continue;
+        }
+        if (budget == 0) {
+            // The rest in a later turn, in order; whatever else is ready runs first.
+            inbound_posted_ = true;
+            asio::post(engine_->context(), [weak = weak_from_this()] {
+                if (auto s = weak.lock()) s->handle_inbound();
+            });
+            return;
+        }
+        --budget;
+        // Taken out first: handling it may end the session, which empties the queue.
+        const packet p = std::move(in.packets[in.next++]);
         handle_packet(p);
     }
 }
@@ -317,13 +377,17 @@ void session::on_ws_message(ws_connection& ws, std::string_view data, bool binar
         return abandon_upgrade();
     }
     if (!ws_ || &ws != ws_.get()) return;
-    if (binary) return handle_packet(decode_binary(data));
-    auto p = decode_text(data);
+    auto p = binary ? result<packet>(decode_binary(data)) : decode_text(data);
     if (!p) {
         ws_->close(1002);
         return on_close("parse error");
     }
-    handle_packet(*p);
+    if (inbound_.empty()) return handle_packet(*p);
+    // Packets of a POST are still being handled: this one goes after them.
+    if (inbound_.back().connection) inbound_.emplace_back();
+    auto& queued = inbound_.back().packets;
+    if (queued.size() >= max_queued_messages) return on_close("transport error");
+    queued.push_back(std::move(*p));
 }
 
 void session::on_ws_closed(ws_connection& ws, std::string_view reason) {
@@ -364,6 +428,12 @@ void session::on_close(std::string_view reason) {
     }
     queue_.clear();
     queued_bytes_ = 0;
+    // POSTs in hand are answered; their packets that were not handled are dropped.
+    auto posts = std::move(inbound_);
+    inbound_.clear();
+    for (auto& in : posts) {
+        if (in.connection) answer_post(*engine_, *in.connection, in.request);
+    }
     if (listener_) {
         auto* listener = listener_;
         listener_ = nullptr;

@@ -19,6 +19,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -86,7 +87,9 @@ public:
     // --- long-polling transport -------------------------------------------------
     /// A GET: answered now with queued packets, or parked until there are some.
     void on_poll(const std::shared_ptr<http_connection>& connection, const http_request& request);
-    /// A POST: its payload is decoded and handled, then answered "ok".
+    /// A POST: its payload is decoded and handled, then answered "ok". A big
+    /// payload is handled a slice per turn of the worker (the response waits
+    /// for the last slice, so a client has one payload in hand at a time).
     void on_post(const std::shared_ptr<http_connection>& connection, const http_request& request);
 
     // --- WebSocket transport ----------------------------------------------------
@@ -106,6 +109,7 @@ private:
     enum class state : std::uint8_t { open, closing, closed };
 
     void handle_packet(const packet& p);
+    void handle_inbound();
     void schedule_flush();
     void flush_polling();
     void answer_poll(std::string body);
@@ -134,6 +138,18 @@ private:
     std::shared_ptr<ws_connection> ws_;
     std::shared_ptr<ws_connection> upgrading_ws_;
     bool probed_ = false;
+
+    // Received packets not handled yet, oldest first: the payloads of POSTs
+    // (each answered once its packets are handled) and WebSocket messages
+    // that arrived behind them. At most max_posts_in_hand POSTs.
+    struct inbound {
+        std::vector<packet> packets;
+        std::size_t next = 0;
+        std::shared_ptr<http_connection> connection;  // the POST to answer after, or null
+        http_request request;                         // its method, target and Origin, for CORS
+    };
+    std::deque<inbound> inbound_;
+    bool inbound_posted_ = false;  // a handle_inbound() is posted
 
     heartbeat heartbeat_;
     boost::asio::steady_timer heartbeat_timer_;

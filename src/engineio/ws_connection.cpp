@@ -15,6 +15,10 @@ namespace {
 // Most frames gathered into one writev; IOV_MAX is 1024 on Linux.
 constexpr std::size_t max_batch = 256;
 constexpr std::size_t read_chunk = 64 * 1024;
+// Messages handed to the session per turn of the worker: one read can hold
+// thousands of small ones, and handling them all at once would hold the
+// worker (its other connections, a shutdown) as long as they take.
+constexpr std::size_t messages_per_turn = 256;
 }  // namespace
 
 ws_connection::ws_connection(asio::ip::tcp::socket socket, std::size_t max_message,
@@ -35,11 +39,7 @@ ws_connection::~ws_connection() = default;
 void ws_connection::start() {
     if (!preamble_.empty()) start_write();
     // Bytes that arrived with the upgrade request are processed first.
-    if (reader_.buffered() > 0) {
-        process();
-        if (finished_) return;
-    }
-    read_some();
+    process_then_read();
 }
 
 void ws_connection::read_some() {
@@ -59,26 +59,41 @@ void ws_connection::on_readable(error_code ec) {
         reader_.feed(std::string_view(scratch.data(), n));
         if (n < scratch.size()) break;
     }
-    process();
+    process_then_read();
+}
+
+void ws_connection::process_then_read() {
+    if (process()) {
+        // Messages are left in the reader: they go first, in a later turn,
+        // and nothing more is read until they are handled (the reader holds
+        // at most one read's worth).
+        asio::post(socket_.get_executor(), [self = shared_from_this()] {
+            if (!self->finished_) self->process_then_read();
+        });
+        return;
+    }
     if (!finished_) read_some();
 }
 
-void ws_connection::process() {
+bool ws_connection::process() {
     auto self = shared_from_this();
+    std::size_t budget = messages_per_turn;
     while (!finished_) {
+        if (budget == 0) return true;
         auto next = reader_.next();
         if (!next) {
             // RFC 6455 7.1.7: fail the connection with the matching close code.
             close(ws_close_code_for(next.error()), next.error().message());
             if (session_) session_->on_ws_closed(*this, "parse error");
             session_ = nullptr;
-            return;
+            return false;
         }
-        if (!*next) return;
+        if (!*next) return false;
         ws_message& m = **next;
         switch (m.opcode) {
             case ws_opcode::text:
             case ws_opcode::binary:
+                --budget;
                 if (session_) session_->on_ws_message(*this, m.payload, m.opcode == ws_opcode::binary);
                 break;
             case ws_opcode::ping:
@@ -91,11 +106,12 @@ void ws_connection::process() {
                 close(m.close_code.value_or(1000));
                 if (session_) session_->on_ws_closed(*this, "transport close");
                 session_ = nullptr;
-                return;
+                return false;
             case ws_opcode::continuation:
                 break;
         }
     }
+    return false;
 }
 
 void ws_connection::write(std::vector<wire_ptr>& packets) {

@@ -65,7 +65,10 @@ public:
 private:
     void read_some();
     void on_readable(boost::system::error_code ec);
-    void process();
+    /// Hands buffered messages to the session, at most a turn's worth; true
+    /// when some are left.
+    bool process();
+    void process_then_read();
     void write_control(ws_opcode opcode, std::string_view payload);
     void start_write();
     void gather();

@@ -2,8 +2,9 @@
 // The rooms of one namespace on one worker: room name -> member sockets.
 //
 // Members are kept in a vector per room (contiguous, fast to iterate during
-// fan-out); each member remembers its slot in every room it is in, so leaving
-// is O(1) by moving the last member into the hole. Room vectors live in
+// fan-out); each member remembers its slot in every room it is in (a hash map,
+// so a member of 80,000 rooms joins and leaves as fast as one of two), and
+// leaving is O(1) by moving the last member into the hole. Room vectors live in
 // unordered_map nodes, whose addresses never move, so a member names a room
 // by the address of its vector.
 //
@@ -12,7 +13,6 @@
 //
 // Lives on: one worker. Not thread-safe.
 
-#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <unordered_map>
@@ -23,7 +23,7 @@
 
 namespace ferry::socketio {
 
-/// Member must have `std::vector<std::pair<const void*, std::size_t>> room_slots`.
+/// Member must have `std::unordered_map<const void*, std::size_t> room_slots`.
 template <class Member>
 class basic_room_index {
 public:
@@ -32,11 +32,7 @@ public:
     /// Adds `m` to `room`. Returns true when the room was created by this call.
     bool add(const std::string& room, Member& m) {
         auto [it, created] = rooms_.try_emplace(room);
-        const void* key = &it->second;
-        for (const auto& slot : m.room_slots) {
-            if (slot.first == key) return false;  // already a member
-        }
-        m.room_slots.emplace_back(key, it->second.size());
+        if (!m.room_slots.try_emplace(&it->second, it->second.size()).second) return false;  // already a member
         it->second.push_back(&m);
         return created;
     }
@@ -47,20 +43,14 @@ public:
         if (it == rooms_.end()) return false;
         members& list = it->second;
         const void* key = &list;
-        auto slot = std::find_if(m.room_slots.begin(), m.room_slots.end(),
-                                 [key](const auto& entry) { return entry.first == key; });
+        auto slot = m.room_slots.find(key);
         if (slot == m.room_slots.end()) return false;
         const std::size_t hole = slot->second;
-        *slot = m.room_slots.back();
-        m.room_slots.pop_back();
+        m.room_slots.erase(slot);
         Member* moved = list.back();
         list[hole] = moved;
         list.pop_back();
-        if (moved != &m) {
-            for (auto& entry : moved->room_slots) {
-                if (entry.first == key) entry.second = hole;
-            }
-        }
+        if (moved != &m) moved->room_slots[key] = hole;
         if (!list.empty()) return false;
         rooms_.erase(it);
         return true;

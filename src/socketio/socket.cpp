@@ -22,6 +22,11 @@ struct socket::pending_ack {
     std::unique_ptr<asio::steady_timer> timer;
 };
 
+struct socket::save_timer {
+    explicit save_timer(asio::io_context& context) : timer(context) {}
+    asio::steady_timer timer;
+};
+
 socket::socket(socketio::client& c, socketio::namespace_impl& nsp, std::string id, ferry::handshake hs)
     : client_(&c), nsp_(&nsp), id_(std::move(id)), handshake_(std::move(hs)) {}
 
@@ -67,7 +72,8 @@ void socket::on_connected() {
     if (store) connect_data["pid"] = pid_;
     p.data = std::move(connect_data);
     client_->send(p);
-    client_->server().save_session(*this, false);
+    // Written at once: a client that has its CONNECT answer can be recovered.
+    write_session();
     auto self = shared_from_this();
     for (const auto& h : nsp_->handlers().connection_handlers) {
         try {
@@ -108,7 +114,35 @@ void socket::emit_unlogged(std::string_view name, const args& a) {
 
 void socket::set_data(boost::json::value v) {
     data_ = std::move(v);
-    if (connected_) client_->server().save_session(*this, false);
+    session_changed();
+}
+
+void socket::session_changed() {
+    if (!connected_ || pid_.empty() || !client_->server().sessions()) return;
+    const auto now = detail::save_pacer::clock::now();
+    const auto due = save_pacer_.on_change(now);
+    if (!due) return;  // the write already scheduled carries this change
+    auto& context = client_->session().owner().context();
+    auto write = [weak = weak_from_this()] {
+        if (auto self = weak.lock()) self->write_session();
+    };
+    if (*due <= now) {
+        // At the end of this turn: the other changes its handlers make ride along.
+        asio::post(context, std::move(write));
+        return;
+    }
+    if (!save_timer_) save_timer_ = std::make_unique<save_timer>(context);
+    save_timer_->timer.expires_at(*due);
+    save_timer_->timer.async_wait([write = std::move(write)](boost::system::error_code ec) {
+        if (!ec) write();
+    });
+}
+
+void socket::write_session() {
+    // A disconnect wrote the last state itself and cancelled what was scheduled.
+    if (!connected_) return;
+    client_->server().save_session(*this, false);
+    save_pacer_.on_written(detail::save_pacer::clock::now(), room_since_.size());
 }
 
 void socket::emit_with_ack(std::string_view name, args a, std::chrono::milliseconds timeout, ack_handler done) {
@@ -217,7 +251,7 @@ void socket::join(const std::string& room) {
     if (!rooms_.insert(room).second) return;
     if (auto* store = client_->server().store()) room_since_.try_emplace(room, store->position().sequence);
     client_->worker().join(*nsp_, *this, room);
-    if (connected_ && room != id_) client_->server().save_session(*this, false);
+    if (room != id_) session_changed();
 }
 
 socket_info socket::describe() const {
@@ -242,7 +276,7 @@ void socket::leave(const std::string& room) {
     room_since_.erase(room);
     replayed_down_to_.erase(room);
     client_->worker().leave(*nsp_, *this, room);
-    if (connected_) client_->server().save_session(*this, false);
+    session_changed();
 }
 
 void socket::leave_all() {
@@ -282,6 +316,8 @@ void socket::handle_close(std::string_view reason) {
     // A session the server ended on purpose is not recoverable; any other end
     // (transport loss, ping timeout, shutdown, the client's own disconnect())
     // is, as the seed retriever does for a polite close.
+    save_pacer_.cancel();
+    if (save_timer_) save_timer_->timer.cancel();
     if (reason == "server namespace disconnect") {
         client_->server().drop_session(*this);
     } else {

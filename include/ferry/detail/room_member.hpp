@@ -11,8 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <utility>
-#include <vector>
+#include <unordered_map>
 
 namespace ferry {
 namespace socketio {
@@ -40,8 +39,9 @@ public:
     /// Marks used by broadcasts to deliver one copy per member without allocating.
     std::uint64_t delivered_mark = 0;
     std::uint64_t excluded_mark = 0;
-    /// Position in each room's member vector, for O(1) leave.
-    std::vector<std::pair<const void*, std::size_t>> room_slots;
+    /// Position in each room's member vector (keyed by that vector), for O(1)
+    /// join and leave however many rooms the member is in.
+    std::unordered_map<const void*, std::size_t> room_slots;
 };
 
 }  // namespace detail

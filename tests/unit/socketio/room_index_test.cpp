@@ -8,12 +8,13 @@
 #include <array>
 #include <random>
 #include <set>
+#include <unordered_map>
 
 namespace {
 
 struct member {
     int id = 0;
-    std::vector<std::pair<const void*, std::size_t>> room_slots;
+    std::unordered_map<const void*, std::size_t> room_slots;
     std::uint64_t delivered_mark = 0;
     std::uint64_t excluded_mark = 0;
 };
