@@ -4,22 +4,11 @@
 // through a Socket.IO client or the HTTP API.
 
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
+import { daemonPath, freePort } from './daemon_helpers.mjs';
 import { withTimeout, eventually } from './harness.mjs';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const daemonPath = process.env.FERRY_DAEMON ?? path.join(repoRoot, 'build', 'ferry');
-
-export async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { daemonPath, freePort };
 
 /** Starts the daemon (memory store) and resolves once /healthz answers 200. */
 export async function startDaemon(args = []) {

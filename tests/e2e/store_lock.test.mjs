@@ -12,28 +12,17 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { daemonPath, freePort } from './daemon_helpers.mjs';
 import { withTimeout, eventually, fixturePath, startFixture } from './harness.mjs';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const daemonPath = process.env.FERRY_DAEMON ?? path.join(repoRoot, 'build', 'ferry');
 const scratch = mkdtempSync(path.join(tmpdir(), 'ferry-store-lock-'));
 const running = new Set();
 after(() => {
   for (const child of running) child.kill('SIGKILL');
   rmSync(scratch, { recursive: true, force: true });
 });
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts the daemon on a free port and resolves once /healthz answers 200. */
 async function startDaemon(args) {
