@@ -139,4 +139,21 @@ describe('recovery across a page reload', { skip: skipOnReference }, () => {
     assert.equal(page.recovered, true, describeWire(page));
     assertExactly(assert, page, [1, 2, 3, 4]);
   });
+
+  test('asking again with the same since, for a room it is in: nothing arrives twice', async () => {
+    const room = 'reload-since-twice';
+    const pub = await publisher();
+    const saved = await oldPage(pub, room, 1);
+    for (let i = 1; i < 4; ++i) await publish(pub, { room, data: { id: i } });  // missed during the reload
+
+    const page = await whenConnected(recoveringClient(fx, { auth: { rooms: [room], since: saved.offset } }));
+    await receivedCount(page, 3);
+    // The app asks again (a subscribe {room, since} of its own), twice.
+    assert.equal(await ack(page, 'join-since', { rooms: [room], since: saved.offset }), true);
+    assert.equal(await ack(page, 'join-since', { rooms: [room], since: saved.offset }), true);
+    await publish(pub, { room, data: { id: 4 } });
+    await receivedCount(page, 4);
+    await ack(page, 'echo-ack', 'flush');
+    assertExactly(assert, page, [1, 2, 3, 4]);
+  });
 });
