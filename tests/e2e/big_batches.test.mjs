@@ -10,15 +10,12 @@ import { test, describe, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
+import { daemonPath, freePort } from './daemon_helpers.mjs';
 import { withTimeout, connected, eventually } from './harness.mjs';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const daemonPath = process.env.FERRY_DAEMON ?? path.join(repoRoot, 'build', 'ferry');
 const scratch = mkdtempSync(path.join(tmpdir(), 'ferry-batches-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -26,14 +23,6 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const BATCH_MS = 60000;
 const STEP_MS = 10000;
 const SEP = '\x1e';
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The daemon on a free port with one worker and its own data directory; resolves once /healthz answers. */
 async function startDaemon(name) {

@@ -9,22 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
+import { daemonPath, freePort } from './daemon_helpers.mjs';
 import { withTimeout, once, eventually, connectError } from './harness.mjs';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const daemonPath = process.env.FERRY_DAEMON ?? path.join(repoRoot, 'build', 'ferry');
 const scratch = mkdtempSync(path.join(tmpdir(), 'ferry-daemon-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts the daemon and resolves once /healthz answers 200. */
 async function startDaemon(args = [], env = {}) {
